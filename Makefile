@@ -1,0 +1,74 @@
+# Developer entry points. Each target builds or reuses the local virtualenvs, so on a fresh machine with
+# Python 3.11+ and Java 17, `make demo` and `make test` are the whole set-up.
+
+PYTHON ?= python3
+VENV := .venv
+ZVENV := .venv-zhmcclient
+BIN := $(VENV)/bin
+COLLECTION_DIR := build/ansible_collections/zhmc/notifications
+PYTEST_ARGS ?=
+
+.PHONY: venv test ruff unit integration sanity lint demo bench clean build
+
+venv: $(VENV)/.stamp $(ZVENV)/.stamp
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt tools/hmcsim/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt -e tools/hmcsim
+	touch $@
+
+# zhmcclient (the reference client, used only to check hmcsim's faithfulness and as a benchmark baseline)
+# pins an older stomp-py, so it lives in a virtualenv of its own.
+$(ZVENV)/.stamp: tools/hmcsim/pyproject.toml
+	$(PYTHON) -m venv $(ZVENV)
+	$(ZVENV)/bin/pip install --quiet --upgrade pip
+	$(ZVENV)/bin/pip install --quiet zhmcclient -e tools/hmcsim
+	touch $@
+
+test: venv
+	@status=0; \
+	$(MAKE) --no-print-directory ruff || status=1; \
+	$(MAKE) --no-print-directory unit || status=1; \
+	$(MAKE) --no-print-directory integration || status=1; \
+	$(MAKE) --no-print-directory sanity || status=1; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; exit $$status
+
+ruff: $(VENV)/.stamp
+	$(BIN)/ruff check .
+
+unit: $(VENV)/.stamp
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
+
+integration: venv
+	PATH=$(CURDIR)/$(BIN):$$PATH ZHMCCLIENT_PYTHON=$(CURDIR)/$(ZVENV)/bin/python \
+		$(BIN)/python -m pytest -q tests/hmcsim tests/integration $(PYTEST_ARGS)
+
+# ansible-test needs the checkout at .../ansible_collections/zhmc/notifications; it gets a copy of the files
+# git knows (tools/ and benchmarks/ are dev-only and not shipped, so they are left to ruff and pytest).
+sanity: $(VENV)/.stamp
+	rm -rf build/ansible_collections
+	mkdir -p $(COLLECTION_DIR)
+	git ls-files --cached --others --exclude-standard | grep -vE '^(tools|benchmarks)/' \
+		| tar -cf - -T - | tar -xf - -C $(COLLECTION_DIR)
+	$(BIN)/python tests/sanity/install_get_pip.py
+	cd $(COLLECTION_DIR) && git init -q && git add -A && \
+		PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+lint: $(VENV)/.stamp
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --offline --profile production
+
+build: $(VENV)/.stamp
+	mkdir -p dist
+	$(BIN)/ansible-galaxy collection build --force --output-path dist .
+
+demo: $(VENV)/.stamp
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/demo.py $(DEMO_ARGS)
+
+bench: venv
+	PATH=$(CURDIR)/$(BIN):$$PATH ZHMCCLIENT_PYTHON=$(CURDIR)/$(ZVENV)/bin/python \
+		$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf build dist .tmp .pytest_cache .ruff_cache
