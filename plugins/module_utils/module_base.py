@@ -1,0 +1,123 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one base every module of the collection runs on.
+
+A module declares its own options and a ``perform(task)`` function; this base adds the shared connection
+options, builds the console client, turns ``HmcError`` into ``fail_json`` with the console's message, logs
+off a session it created itself (never one passed in as ``hmc_auth.session_id``), drops the diff when it was
+not asked for and makes sure no password or session secret ends up in the result.
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010 (ansible-test)
+
+__metaclass__ = type  # noqa: UP001 (ansible-test)
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
+    ENV_AUTH,
+    ENV_HOST,
+    client_options,
+)
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import (
+    MASK,
+    REQUESTS_IMPORT_ERROR,
+    HmcClient,
+)
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
+
+
+def connection_argument_spec():
+    """hmc_host and hmc_auth as documented in the connection doc fragment, with ZHMC_* fallbacks."""
+    return {
+        "hmc_host": {"type": "raw", "required": True, "fallback": (env_fallback, [ENV_HOST])},
+        "hmc_auth": {
+            "type": "dict",
+            "apply_defaults": True,
+            "options": {
+                "userid": {"type": "str", "fallback": (env_fallback, [ENV_AUTH["userid"]])},
+                "password": {"type": "str", "no_log": True, "fallback": (env_fallback, [ENV_AUTH["password"]])},
+                "session_id": {"type": "str", "no_log": True},
+                "session_credential": {"type": "str", "no_log": True},
+                "ca_certs": {"type": "path", "fallback": (env_fallback, [ENV_AUTH["ca_certs"]])},
+                "verify": {"type": "bool", "default": True, "fallback": (env_fallback, [ENV_AUTH["verify"]])},
+            },
+        },
+    }
+
+
+def scrub(value, secrets):
+    """A copy of a result with every occurrence of a secret in its strings masked."""
+    if isinstance(value, dict):
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+    return value
+
+
+class HmcTask:
+    """One module run: the AnsibleModule, its parameters, the client and the run's modes.
+
+    ``perform(task)`` returns the result dict (with ``changed``; ``diff`` as {"before", "after"} when it
+    can say what changes). A module whose purpose is to hand a session to later tasks calls
+    :meth:`keep_session`.
+    """
+
+    def __init__(self, argument_spec, **module_kwargs):
+        spec = connection_argument_spec()
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.diff_mode = self.module._diff
+        self.client = None
+        self._keep_session = False
+
+    def keep_session(self):
+        """Leave the session logged on and allow its id and credential in the result (session module)."""
+        self._keep_session = True
+
+    def warn(self, text):
+        self.module.warn(text)
+
+    def fail(self, msg, **result):
+        """Fail the task with a message a person can act on (after logging off an own session)."""
+        self._close()
+        self.module.fail_json(msg=msg, **result)
+
+    def run(self, perform):
+        """Build the client, call perform(self), clean up and exit with its result or the console's error."""
+        if REQUESTS_IMPORT_ERROR is not None:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        try:
+            options = client_options(self.params["hmc_host"], self.params["hmc_auth"])
+        except ValueError as err:
+            self.module.fail_json(msg=str(err))
+        self.client = HmcClient(warn=self.module.warn, **options)
+        try:
+            result = perform(self)
+        except HmcError as err:
+            self.fail(str(err))
+        except BaseException:
+            self._close()
+            raise
+        secrets = self._secrets()
+        self._close()
+        if not self.diff_mode:
+            result.pop("diff", None)
+        self.module.exit_json(**scrub(result, secrets))
+
+    def _secrets(self):
+        kept = (self.client.session_id, self.client.session_credential) if self._keep_session else ()
+        return [secret for secret in self.client.secrets() if secret not in kept]
+
+    def _close(self):
+        """Log off the session this run created, unless it is handed over; a failure here is only a warning."""
+        if self.client is None or not self.client.session_owned or self._keep_session:
+            return
+        try:
+            self.client.logoff()
+        except HmcError as err:
+            self.module.warn(f"The session created for this task could not be logged off: {err}")
