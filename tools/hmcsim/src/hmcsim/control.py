@@ -1,0 +1,113 @@
+"""The control API (loopback HTTP, JSON): lets tests and demos drive the console and read back what it saw."""
+
+import json
+
+from aiohttp import web
+
+from hmcsim.scenario import STEP_FIELDS
+
+TOPIC_TYPES = ("object-notification", "job-notification", "os-message-notification", "audit-notification",
+               "security-notification", "bcpii-notification")
+
+
+class ControlError(Exception):
+    """A bad control request (400)."""
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except KeyError as exc:
+        return web.json_response({"error": str(exc.args[0]) if exc.args else "not found"}, status=404)
+    except (ControlError, ValueError, TypeError, json.JSONDecodeError) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+
+
+async def _body(request: web.Request) -> dict:
+    body = await request.json() if request.can_read_body else {}
+    if not isinstance(body, dict):
+        raise ControlError("the request body must be a JSON object")
+    return body
+
+
+def _topics_for(sim, topic_type: str, resource) -> list[str]:
+    topics = []
+    for session in sim.console.sessions.values():
+        if topic_type == "os-message-notification":
+            channel = session.os_channels.get(resource.uri) if resource else None
+            topics += [channel[0]] if channel else []
+        else:
+            topics += [t["topic-name"] for t in session.topics() if t["topic-type"] == topic_type]
+            if topic_type == "bcpii-notification" and not session.bcpii_visible:
+                topics.append(session.bcpii_topic)
+    return topics
+
+
+async def inject(request: web.Request) -> web.Response:
+    """Any notification, STOMP form or BCPii form, to one topic or to every topic of a type."""
+    sim = request.app["sim"]
+    body = await _body(request)
+    form = body.get("form", "stomp")
+    if form not in ("stomp", "bcpii"):
+        raise ControlError("form must be stomp or bcpii")
+    resource = sim.console.find(body["resource"]) if body.get("resource") else None
+    ntype = body.get("notification_type")
+    if not isinstance(ntype, str):
+        raise ControlError("notification_type (string) is required")
+    headers = sim.notifier.headers(ntype, resource, {k: str(v) for k, v in body.get("headers", {}).items()})
+    if "topic" in body:
+        topics = [body["topic"]]
+    else:
+        topic_type = body.get("topic_type", "bcpii-notification" if form == "bcpii" else "object-notification")
+        if topic_type not in TOPIC_TYPES:
+            raise ControlError(f"topic_type must be one of {', '.join(TOPIC_TYPES)}")
+        topics = _topics_for(sim, topic_type, resource)
+    payload = body.get("body")
+    if form == "bcpii":
+        headers.setdefault("target-name", resource.name if resource else sim.console.name)
+        headers.setdefault("event-name", ntype)
+        payload, headers = json.dumps({"headers": headers, "body": payload}), {"timestamp": headers["timestamp"]}
+    for topic in topics:
+        await sim.notifier.to_topic(topic, headers, payload)
+    return web.json_response({"topics": topics, "global-sequence-nr": headers.get("global-sequence-nr")})
+
+
+async def step(request: web.Request) -> web.Response:
+    """Run any scenario step now: {"kind": "<step kind>", ...fields as in a scenario file}."""
+    body = await _body(request)
+    if body.get("kind") not in STEP_FIELDS:
+        raise ControlError(f"kind must be one of {', '.join(STEP_FIELDS)}")
+    return web.json_response(await request.app["sim"].steps.run(body))
+
+
+def _step_endpoint(kind: str):
+    async def handler(request: web.Request) -> web.Response:
+        body = await _body(request)
+        return web.json_response(await request.app["sim"].steps.run({**body, "kind": kind}))
+    return handler
+
+
+async def state(request: web.Request) -> web.Response:
+    return web.json_response(request.app["sim"].describe())
+
+
+def _getter(name: str):
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response(request.app["sim"].describe()[name])
+    return handler
+
+
+def make_control_app(sim) -> web.Application:
+    app = web.Application(middlewares=[control_errors])
+    app["sim"] = sim
+    app.router.add_get("/state", state)
+    for name in ("sessions", "channels", "stomp", "logons", "os-commands", "jobs", "resources", "bcpii"):
+        app.router.add_get(f"/{name}", _getter(name))
+    app.router.add_post("/inject", inject)
+    app.router.add_post("/step", step)
+    for path, kind in (("os-message", "os_message"), ("storm", "storm"), ("drop", "drop_connections"),
+                       ("stall", "stall_heartbeats"), ("restart", "restart"), ("shutting-down", "shutting_down"),
+                       ("status", "status_change"), ("fail-next-job", "fail_next_job")):
+        app.router.add_post(f"/{path}", _step_endpoint(kind))
+    return app

@@ -1,0 +1,67 @@
+"""OS message history per resource, held messages and replies to them (send-os-cmd)."""
+
+import asyncio
+import re
+import time
+
+from hmcsim.errors import ApiError
+from hmcsim.model import Resource, Session
+from hmcsim.notifier import Notifier, now_ms
+
+_REPLY = re.compile(r"^\s*(?:R(?:EPLY)?\s+)?(\d{1,4})\s*,\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+class OsMessages:
+    """Creates OS messages (bounded history, sequence numbers) and handles OS commands and replies."""
+
+    def __init__(self, notifier: Notifier, run_follow_up):
+        self.notifier = notifier
+        self.commands: list[dict] = []
+        self._run_follow_up = run_follow_up  # callable(step, resource) -> coroutine, from the timeline
+
+    def make(self, resource: Resource, text: str, *, held=False, priority=False, reply_id=None, prompt="",
+             refresh=False) -> dict:
+        """Record a message in the resource's history and return its os-message-info."""
+        sequence = resource.next_os_seq
+        resource.next_os_seq += 1
+        message = {"sequence-number": sequence, "message-id": str(reply_id if held and reply_id else sequence),
+                   "message-text": text, "timestamp": now_ms(), "sound-alarm": bool(priority or held),
+                   "is-priority": bool(priority), "is-held": bool(held), "prompt-text": prompt,
+                   "os-name": resource.props.get("os-name"), "is-refresh": bool(refresh)}
+        resource.os_history.append(message)
+        return message
+
+    async def emit(self, resource: Resource, text: str, *, held=False, priority=False, reply_id=None, prompt="",
+                   on_reply=None, refresh=False) -> dict:
+        message = self.make(resource, text, held=held, priority=priority, reply_id=reply_id, prompt=prompt,
+                            refresh=refresh)
+        if held and reply_id:
+            resource.held[int(reply_id)] = {"message": message, "on_reply": on_reply or []}
+        await self.notifier.os_message(resource, message)
+        return message
+
+    @staticmethod
+    def history(resource: Resource, begin: int | None, end: int | None) -> list[dict]:
+        return [m for m in resource.os_history
+                if (begin is None or m["sequence-number"] >= begin) and (end is None or m["sequence-number"] <= end)]
+
+    async def command(self, session: Session, resource: Resource, text: str, priority: bool) -> None:
+        """Record an OS command; a reply to a held message clears it and starts the scenario's follow-ups."""
+        if not session.may("send-os-cmd"):
+            raise ApiError(403, 1, f"User {session.user.userid} is not authorized to perform the Send OS Command "
+                                   "task.")
+        if not resource.os_running:
+            raise ApiError(409, 332, f"The operating system in {resource.name} is not running.")
+        record = {"resource": resource.name, "object-uri": resource.uri, "text": text, "is-priority": priority,
+                  "userid": session.user.userid, "time": time.time(), "replied-to": None}
+        self.commands.append(record)
+        match = _REPLY.match(text)
+        if not match or int(match.group(1)) not in resource.held:
+            return
+        reply_id, reply_text = int(match.group(1)), match.group(2).strip()
+        held = resource.held.pop(reply_id)
+        record["replied-to"] = held["message"]["message-id"]
+        await self.emit(resource, f"IEE600I REPLY TO {reply_id:02d} IS;{reply_text}")
+        for rule in held["on_reply"]:
+            if re.search(rule.get("match", ""), reply_text, re.IGNORECASE):
+                asyncio.get_running_loop().create_task(self._run_follow_up(rule, resource))

@@ -1,0 +1,186 @@
+"""Helpers for tests and benchmarks: run hmcsim as a subprocess and talk to its control API.
+
+Only the standard library is used here, so any test environment that can import hmcsim can use it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+class ControlError(Exception):
+    """The control API refused a request; the message carries its answer."""
+
+
+class ControlClient:
+    """A small client of the control API (see tools/hmcsim/README.md for every endpoint)."""
+
+    def __init__(self, base_url: str, timeout: float = 30):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            raise ControlError(f"{method} {path}: {err.code} {err.read().decode(errors='replace')}") from None
+
+    def _post(self, path: str, **fields):
+        return self.request("POST", path, {k: v for k, v in fields.items() if v is not None})
+
+    # actions
+    def inject(self, notification_type: str, *, resource=None, topic=None, topic_type=None, headers=None,
+               body=None, form="stomp") -> dict:
+        return self._post("/inject", notification_type=notification_type, resource=resource, topic=topic,
+                          topic_type=topic_type, headers=headers, body=body, form=form)
+
+    def os_message(self, resource: str, text: str, *, held=False, priority=False, reply_id=None, prompt=None):
+        return self._post("/os-message", resource=resource, text=text, held=held, priority=priority,
+                          reply_id=reply_id, prompt=prompt)
+
+    def storm(self, resource: str, rate: int, duration: float) -> dict:
+        return self._post("/storm", resource=resource, rate=rate, duration=duration)
+
+    def drop_connections(self) -> dict:
+        return self._post("/drop")
+
+    def stall_heartbeats(self, seconds: float) -> dict:
+        return self._post("/stall", seconds=seconds)
+
+    def restart_console(self, down_seconds: float = 0) -> dict:
+        return self._post("/restart", down_seconds=down_seconds)
+
+    def shutting_down(self, **fields) -> dict:
+        return self._post("/shutting-down", **fields)
+
+    def set_status(self, resource: str, status: str) -> dict:
+        return self._post("/status", resource=resource, status=status)
+
+    def fail_next_job(self, resource: str, message: str | None = None) -> dict:
+        return self._post("/fail-next-job", resource=resource, message=message)
+
+    def step(self, kind: str, **fields) -> dict:
+        """Any scenario step kind, e.g. step("job_completion", resource="PART1")."""
+        return self._post("/step", kind=kind, **fields)
+
+    # read back
+    def state(self) -> dict:
+        return self.request("GET", "/state")
+
+    def sessions(self) -> list:
+        return self.request("GET", "/sessions")
+
+    def channels(self) -> list:
+        return self.request("GET", "/channels")
+
+    def stomp_connections(self) -> list:
+        return self.request("GET", "/stomp")
+
+    def logons(self) -> dict:
+        return self.request("GET", "/logons")
+
+    def os_commands(self) -> list:
+        return self.request("GET", "/os-commands")
+
+    def jobs(self) -> list:
+        return self.request("GET", "/jobs")
+
+    def resources(self) -> list:
+        return self.request("GET", "/resources")
+
+    def bcpii_registrations(self) -> list:
+        return self.request("GET", "/bcpii")
+
+    def wait_for(self, predicate, timeout: float = 10, interval: float = 0.05, what: str = "condition"):
+        """Poll state() until predicate(state) is truthy; returns that value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate(self.state())
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"hmcsim: timed out after {timeout}s waiting for {what}")
+            time.sleep(interval)
+
+
+class SimProcess:
+    """hmcsim running as a subprocess (sys.executable -m hmcsim) on free loopback ports.
+
+    Usable as a context manager. Attributes once started: endpoints (the ready-file JSON), ws_url,
+    hmc_host ("127.0.0.1:port"), ws_port, stomp_port, ca_file, control (a ControlClient), log_file.
+    Extra keyword options become command line options: latency_ms=5 -> --latency-ms 5, no_tls_stomp=True ->
+    --no-tls-stomp.
+    """
+
+    def __init__(self, scenario: str = "minimal", tmp_path=None, *, startup_timeout: float = 30, **opts):
+        self.scenario = str(scenario)
+        self.dir = Path(tmp_path) if tmp_path else Path.cwd() / ".hmcsim"
+        self.startup_timeout = startup_timeout
+        self.opts = opts
+        self.process: subprocess.Popen | None = None
+        self.endpoints: dict = {}
+
+    def command(self) -> list[str]:
+        ready = self.dir / "ready.json"
+        cmd = [sys.executable, "-m", "hmcsim", "--scenario", self.scenario, "--state-dir", str(self.dir / "state"),
+               "--ready-file", str(ready)]
+        for key, value in self.opts.items():
+            flag = "--" + key.replace("_", "-")
+            if value is True:
+                cmd.append(flag)
+            elif value not in (False, None):
+                cmd += [flag, str(value)]
+        return cmd
+
+    def start(self) -> "SimProcess":
+        self.dir.mkdir(parents=True, exist_ok=True)
+        ready = self.dir / "ready.json"
+        ready.unlink(missing_ok=True)
+        self.log_file = self.dir / "hmcsim.log"
+        with open(self.log_file, "wb") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + self.startup_timeout
+        while not ready.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hmcsim exited with {self.process.returncode}: {self.log_file.read_text()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"hmcsim not ready after {self.startup_timeout}s: {self.log_file.read_text()}")
+            time.sleep(0.05)
+        self.endpoints = json.loads(ready.read_text())
+        self.ws_url = self.endpoints["ws_api"]
+        self.ws_port = self.endpoints["ws_port"]
+        self.hmc_host = f"{self.endpoints['host']}:{self.ws_port}"
+        self.stomp_port = self.endpoints["stomp_port"]
+        self.ca_file = self.endpoints["ca_file"]
+        self.control = ControlClient(self.endpoints["control"])
+        return self
+
+    def stop(self, timeout: float = 10) -> int | None:
+        """SIGTERM, then SIGKILL after timeout; returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def __enter__(self) -> "SimProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

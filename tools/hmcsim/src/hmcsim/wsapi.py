@@ -1,0 +1,235 @@
+"""The WS API over HTTPS (aiohttp): sessions, inventory, OS message channels, OS commands, jobs, features.
+
+Errors are raised as ApiError anywhere and rendered by one middleware in the console's error body shape.
+"""
+
+import asyncio
+import json
+
+from aiohttp import web
+
+from hmcsim.errors import ApiError
+from hmcsim.jobs import OPERATIONS, Jobs
+from hmcsim.model import Console, Resource, Session, java_full_match
+from hmcsim.os_messages import OsMessages
+
+GUEST_PATHS = {"partitions": "partition", "logical-partitions": "logical-partition"}
+
+
+def _session(request: web.Request) -> Session:
+    return request.app["console"].session(request.headers.get("X-API-Session"))
+
+
+async def _json_body(request: web.Request) -> dict:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except json.JSONDecodeError:
+        raise ApiError(400, 9, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, 9, "The request body must be a JSON object.")
+    return body
+
+
+def _guest(request: web.Request) -> Resource:
+    kind = GUEST_PATHS.get(request.match_info["kind"])
+    if kind is None:
+        raise ApiError(404, 1, f"Unknown URI {request.path}")
+    return request.app["console"].get(kind, request.match_info["id"])
+
+
+def _list_item(resource: Resource) -> dict:
+    return {key: resource.props.get(key) for key in ("object-uri", "name", "status")}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Console-shaped errors, optional per-request latency and the 'console restarting' window."""
+    latency = request.app["latency_ms"]
+    if latency:
+        await asyncio.sleep(latency / 1000)
+    try:
+        request.app["console"].check_up()
+        return await handler(request)
+    except ApiError as err:
+        return web.json_response({"http-status": err.status, "reason": err.reason, "message": err.message,
+                                  "request-method": request.method, "request-uri": request.path_qs},
+                                 status=err.status)
+
+
+async def version(request: web.Request) -> web.Response:
+    console: Console = request.app["console"]
+    return web.json_response({"api-major-version": console.api_version[0],
+                              "api-minor-version": console.api_version[1], "hmc-version": console.hmc_version,
+                              "hmc-name": console.name, "api-feature-list": ["bcpii-notifications"]
+                              if console.api_features else []})
+
+
+async def logon(request: web.Request) -> web.Response:
+    console: Console = request.app["console"]
+    body = await _json_body(request)
+    if not isinstance(body.get("userid"), str) or not isinstance(body.get("password"), str):
+        raise ApiError(400, 7, "The request body must contain the string fields userid and password.")
+    session = console.logon(body["userid"], body["password"])
+    return web.json_response({"api-session": session.id, "session-credential": session.credential,
+                              "notification-topic": session.object_topic,
+                              "job-notification-topic": session.job_topic,
+                              "api-major-version": console.api_version[0],
+                              "api-minor-version": console.api_version[1], "password-expires": -1}, status=200)
+
+
+async def logoff(request: web.Request) -> web.Response:
+    session = _session(request)
+    request.app["console"].logoff(session)
+    return web.Response(status=204)
+
+
+async def notification_topics(request: web.Request) -> web.Response:
+    return web.json_response({"topics": _session(request).topics()})
+
+
+async def list_cpcs(request: web.Request) -> web.Response:
+    _session(request)
+    name = request.query.get("name")
+    cpcs = [_list_item(c) | {"se-version": c.props["se-version"], "dpm-enabled": c.props["dpm-enabled"]}
+            for c in request.app["console"].cpcs() if java_full_match(name, c.name)]
+    return web.json_response({"cpcs": cpcs})
+
+
+def _filtered_guests(request: web.Request, cpc: Resource | None, kind: str) -> list[Resource]:
+    name = request.query.get("name")
+    statuses = request.query.getall("status", [])
+    return [g for g in request.app["console"].guests(cpc)
+            if g.kind == kind and java_full_match(name, g.name) and (not statuses or g.props["status"] in statuses)]
+
+
+async def list_cpc_guests(request: web.Request) -> web.Response:
+    _session(request)
+    cpc = request.app["console"].get("cpc", request.match_info["id"])
+    key = request.match_info["kind"]
+    kind = GUEST_PATHS[key]
+    if cpc.props["dpm-enabled"] != (kind == "partition"):
+        raise ApiError(409, 5, f"CPC {cpc.name} is {'' if cpc.props['dpm-enabled'] else 'not '}in DPM mode.")
+    return web.json_response({key: [_list_item(g) for g in _filtered_guests(request, cpc, kind)]})
+
+
+async def list_permitted(request: web.Request) -> web.Response:
+    _session(request)
+    key = request.match_info["kind"]
+    kind = GUEST_PATHS[key]
+    items = [_list_item(g) | {"cpc-name": g.cpc.name, "cpc-object-uri": g.cpc.uri}
+             for g in _filtered_guests(request, None, kind)]
+    return web.json_response({key: items})
+
+
+async def get_cpc(request: web.Request) -> web.Response:
+    _session(request)
+    return web.json_response(request.app["console"].get("cpc", request.match_info["id"]).props)
+
+
+async def get_guest(request: web.Request) -> web.Response:
+    _session(request)
+    return web.json_response(_guest(request).props)
+
+
+async def open_os_message_channel(request: web.Request) -> web.Response:
+    session = _session(request)
+    resource = _guest(request)
+    body = await _json_body(request)
+    refresh = body.get("include-refresh-messages", True)
+    if not isinstance(refresh, bool):
+        raise ApiError(400, 7, "include-refresh-messages must be a boolean.")
+    if not session.may("os-messages"):
+        raise ApiError(403, 1, f"User {session.user.userid} is not authorized to use the Operating System "
+                               f"Messages task for {resource.name}.")
+    if resource.uri in session.os_channels:
+        raise ApiError(409, 331, f"An OS message channel for {resource.name} is already open for this session.")
+    if not resource.os_running:
+        raise ApiError(409, 332, f"The operating system in {resource.name} is not running or does not support "
+                                 "OS messages.")
+    topic = f"{session.prefix}.os.{resource.oid[:8]}"
+    session.os_channels[resource.uri] = (topic, refresh)
+    return web.json_response({"topic-name": topic})
+
+
+def _int_query(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ApiError(400, 14, f"Query parameter {name} must be an integer.") from None
+
+
+async def list_os_messages(request: web.Request) -> web.Response:
+    session = _session(request)
+    resource = _guest(request)
+    if not session.may("os-messages"):
+        raise ApiError(403, 1, f"User {session.user.userid} is not authorized to list OS messages.")
+    if not resource.os_running:
+        raise ApiError(409, 332, f"The operating system in {resource.name} is not running.")
+    messages = OsMessages.history(resource, _int_query(request, "begin-sequence-number"),
+                                  _int_query(request, "end-sequence-number"))
+    return web.json_response({"os-messages": messages})
+
+
+async def send_os_cmd(request: web.Request) -> web.Response:
+    session = _session(request)
+    resource = _guest(request)
+    body = await _json_body(request)
+    text = body.get("operating-system-command-text")
+    priority = body.get("is-priority", False)
+    if not isinstance(text, str) or not text or not isinstance(priority, bool):
+        raise ApiError(400, 7, "operating-system-command-text (non-empty string) is required; is-priority is a "
+                               "boolean.")
+    await request.app["os_messages"].command(session, resource, text, priority)
+    return web.Response(status=204)
+
+
+async def guest_job(request: web.Request) -> web.Response:
+    session = _session(request)
+    resource = _guest(request)
+    operation = request.match_info["operation"]
+    if operation not in OPERATIONS:
+        raise ApiError(404, 1, f"Unknown URI {request.path}")
+    await _json_body(request)
+    job_uri = request.app["jobs"].start(session, resource, operation)
+    return web.json_response({"job-uri": job_uri}, status=202)
+
+
+async def query_job(request: web.Request) -> web.Response:
+    session = _session(request)
+    jobs: Jobs = request.app["jobs"]
+    return web.json_response(jobs.query(session, f"/api/jobs/{request.match_info['id']}"))
+
+
+async def list_features(request: web.Request) -> web.Response:
+    _session(request)
+    console: Console = request.app["console"]
+    if not console.api_features:
+        raise ApiError(404, 1, f"Unknown URI {request.path}")
+    cpc = console.get("cpc", request.match_info["id"])
+    name = request.query.get("name")
+    names = [f["name"] for f in cpc.props["available-features-list"] if java_full_match(name, f["name"])]
+    return web.json_response({"features": names})
+
+
+def add_routes(app: web.Application) -> None:
+    kinds = "{kind:partitions|logical-partitions}"
+    app.router.add_get("/api/version", version)
+    app.router.add_post("/api/sessions", logon)
+    app.router.add_delete("/api/sessions/this-session", logoff)
+    app.router.add_get("/api/sessions/operations/get-notification-topics", notification_topics)
+    app.router.add_get("/api/cpcs", list_cpcs)
+    app.router.add_get("/api/cpcs/{id}", get_cpc)
+    app.router.add_get("/api/cpcs/{id}/operations/list-features", list_features)
+    app.router.add_get("/api/cpcs/{id}/" + kinds, list_cpc_guests)
+    app.router.add_get("/api/console/operations/list-permitted-" + kinds, list_permitted)
+    app.router.add_get("/api/" + kinds + "/{id}", get_guest)
+    app.router.add_post("/api/" + kinds + "/{id}/operations/open-os-message-channel", open_os_message_channel)
+    app.router.add_get("/api/" + kinds + "/{id}/operations/list-os-messages", list_os_messages)
+    app.router.add_post("/api/" + kinds + "/{id}/operations/send-os-cmd", send_os_cmd)
+    app.router.add_post("/api/" + kinds + "/{id}/operations/{operation}", guest_job)
+    app.router.add_get("/api/jobs/{id}", query_job)
