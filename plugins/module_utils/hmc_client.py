@@ -147,13 +147,12 @@ class HmcClient:
         self._warn = warn or (lambda text: warnings.warn(text, stacklevel=3))
         self._http = requests.Session()
         self._http.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        # Passed with every request: a Session-level setting would lose against REQUESTS_CA_BUNDLE.
+        self._verify = (ca_certs or True) if verify else False
         if not verify:
-            self._http.verify = False
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             self._warn("TLS certificate verification of the console is disabled (hmc_auth.verify is false): "
                        "anyone between this host and the console can read the credentials")
-        else:
-            self._http.verify = ca_certs or True
 
     # -- secrets ------------------------------------------------------------------------------------------
 
@@ -274,7 +273,7 @@ class HmcClient:
         while True:
             try:
                 response = self._http.request(method, url, json=body, params=params, headers=headers,
-                                              timeout=self.timeout)
+                                              timeout=self.timeout, verify=self._verify)
             except requests.exceptions.RequestException as exc:
                 failure = classify_failure(exc)
                 if not self.retry.should_retry(attempt, idempotent, failure=failure):
@@ -356,6 +355,24 @@ class HmcClient:
         word = RESOURCE_KINDS[kind][2]
         where = f" on cpc {cpc_name!r}" if cpc_name else ""
         raise self._not_found(f"Find {word} {name!r}", f"no {word} named {name!r}{where} (or no permission)")
+
+    def cpc_guest_kind(self, cpc):
+        """"partition" for a CPC in DPM mode, "logical-partition" for one in classic mode."""
+        dpm = cpc.get("dpm-enabled")
+        if dpm is None:
+            dpm = self.get_properties(cpc["object-uri"]).get("dpm-enabled", False)
+        return "partition" if dpm else "logical-partition"
+
+    def select_guests(self, cpc_name, kind=None, names=None, name_regex=None):
+        """Partitions or LPARs of the named CPC: every one of names (HmcError naming a missing one), or those
+        fully matching name_regex. kind None takes the CPC's mode. Items get "kind" and "cpc-name" added."""
+        cpc = self.find_cpc(cpc_name)
+        kind = kind or self.cpc_guest_kind(cpc)
+        if names is None:
+            found = self.list_resources(cpc["object-uri"], kind, name_regex)
+        else:
+            found = [self.find_resource(cpc["object-uri"], kind, name, cpc_name=cpc_name) for name in names]
+        return [dict(item, **{"kind": kind, "cpc-name": cpc_name}) for item in found]
 
     def list_permitted(self, kind):
         """Partitions or LPARs of all CPCs the user may access (HMC 2.14+); items carry cpc-name."""
@@ -452,6 +469,17 @@ class HmcClient:
                 return None
             raise
         return result["features"]
+
+    def bcpii_unsupported_reason(self, cpc_uri, cpc_name):
+        """None when the CPC supports BCPii notifications, otherwise why not (for a message)."""
+        features = self.list_features(cpc_uri, bcpii_api.FEATURE)
+        if features is None:
+            return (f"cpc {cpc_name!r} does not support BCPii notifications: its console has no API features "
+                    f"(needs SE 2.16.0 with API version 4.10 and the API feature {bcpii_api.FEATURE!r})")
+        if bcpii_api.FEATURE not in features:
+            return (f"cpc {cpc_name!r} does not support BCPii notifications: "
+                    f"it lacks the API feature {bcpii_api.FEATURE!r}")
+        return None
 
     def list_bcpii_registrations(self, cpc_uri, owner_id=None):
         """(registrations, bcpii topic name) of a CPC's Support Element; owner_id filters exactly."""

@@ -45,6 +45,22 @@ def connection_argument_spec():
     }
 
 
+RESOURCE_TYPE_OPTION = {"type": "str", "choices": ["auto", "partition", "lpar"], "default": "auto"}
+"""The resource_type option of modules that select partitions or LPARs."""
+
+_KINDS = {"partition": "partition", "lpar": "logical-partition"}
+
+
+def guest_kind(resource_type):
+    """The client's kind for a resource_type option value (None for auto: the CPC's mode decides)."""
+    return _KINDS.get(resource_type)
+
+
+def resource_type_of(kind):
+    """The resource_type option value for a client kind, as modules return it."""
+    return "lpar" if kind == "logical-partition" else "partition"
+
+
 def scrub(value, secrets):
     """A copy of a result with every occurrence of a secret in its strings masked."""
     if isinstance(value, dict):

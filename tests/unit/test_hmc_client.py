@@ -47,8 +47,9 @@ class FakeHttp:
         self.script = {key: list(results) for key, results in script.items()}
         self.calls = []
 
-    def request(self, method, url, json=None, params=None, headers=None, timeout=None):
-        self.calls.append({"method": method, "url": url, "json": json, "params": params, "headers": headers})
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, verify=None):
+        self.calls.append({"method": method, "url": url, "json": json, "params": params, "headers": headers,
+                           "verify": verify})
         for (host, want_method, path), results in self.script.items():
             if host in url and method == want_method and url.endswith(path) and results:
                 result = results.pop(0) if len(results) > 1 else results[0]
@@ -288,6 +289,16 @@ def test_logoff_tolerates_an_invalid_session():
 
 def test_verify_false_warns_through_the_callback():
     seen = []
-    HmcClient(["h1"], session_id="S", verify=False, warn=seen.append)
+    hmc = client({("h1", "GET", "/api/cpcs"): [response(200, {"cpcs": []})]}, session_id="S", verify=False,
+                 warn=seen.append)
+    hmc.list_cpcs()
     assert len(seen) == 1
     assert "verification" in seen[0]
+    assert hmc._http.calls[0]["verify"] is False
+
+
+def test_ca_certs_is_passed_with_every_request_so_the_environment_cannot_override_it(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    hmc = client({("h1", "GET", "/api/cpcs"): [response(200, {"cpcs": []})]}, session_id="S", ca_certs="/ca.pem")
+    hmc.list_cpcs()
+    assert hmc._http.calls[0]["verify"] == "/ca.pem"
