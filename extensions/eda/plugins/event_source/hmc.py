@@ -1,0 +1,152 @@
+# Copyright: (c) 2026, zhmc.notifications contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""zhmc.notifications.hmc: IBM Z HMC/SE notifications as Event-Driven Ansible events.
+
+A thin asyncio adapter: it validates the arguments, owns the console session
+and runs the shared NotificationStream (plugins/module_utils/event_pipeline.py)
+with the rulebook's queue as its output.
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010
+
+__metaclass__ = type  # noqa: UP001
+
+import asyncio
+import json
+import logging
+import os
+import sys
+
+DOCUMENTATION = r"""
+---
+short_description: Receive IBM Z HMC/SE notifications as events
+description:
+  - Subscribes to notifications of an IBM Z Hardware Management Console or Support Element (OS messages of
+    partitions and LPARs, job completions, object changes, audit and security log entries, BCPii events) over
+    STOMP with TLS and puts one normalized event per notification on the rulebook's queue.
+  - Detects dead connections with STOMP heart-beats, reconnects with backoff, logs on again after a console
+    restart, re-subscribes and recovers missed OS messages, so that no OS message is lost or doubled.
+  - Emits connection-lost, connection-restored, notifications-missed and heartbeat-missed events.
+  - The event layout is described in docs/events.md, every option in docs/source.md.
+options:
+  hmc_host:
+    description: Console address C(host) or C(host:port) (WS API port, default 6794), or a list tried in order.
+      Falls back to the environment variable ZHMC_HOST.
+    type: raw
+    required: true
+  hmc_auth:
+    description: Credentials and TLS settings (userid, password, session_id, session_credential, ca_certs,
+      verify), as for the modules. ZHMC_USERID, ZHMC_PASSWORD, ZHMC_CA_CERTS and ZHMC_VERIFY fill unset fields.
+      With session_id the given session is used and never logged off.
+    type: dict
+    required: true
+  stomp_port:
+    description: Port of the console's STOMP over TLS endpoint.
+    type: int
+    default: 61612
+  subscriptions:
+    description: What to receive (os_messages, jobs, object_changes, audit, security, bcpii); see docs/source.md.
+    type: dict
+    required: true
+  filters:
+    description: Drop events at the source; keys types, classes, names (regular expressions), message_codes
+      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh. Events the source makes up
+      itself are never dropped.
+    type: dict
+  heartbeat:
+    description: STOMP heart-beat interval in seconds; a connection silent for two intervals is declared lost.
+      0 disables heart-beats.
+    type: float
+    default: 30
+  reconnect:
+    description: Reconnect policy per outage; max_attempts (0 = unlimited), initial_delay and max_delay in seconds.
+    type: dict
+    default: {max_attempts: 0, initial_delay: 1, max_delay: 60}
+  include_raw:
+    description: Add the raw headers and body to each event (hmc.raw).
+    type: bool
+    default: false
+  job_status:
+    description: On job-completion, query the job and fill hmc.job with its status and results.
+    type: bool
+    default: true
+  max_body:
+    description: Largest notification body read, in bytes; larger bodies become parse-error events.
+    type: int
+  bcpii_heartbeat:
+    description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
+      emitted after 1.5 intervals without one. 0 disables the check.
+    type: float
+    default: 120
+"""
+
+EXAMPLES = r"""
+- zhmc.notifications.hmc:
+    hmc_host: hmc1.example.com
+    hmc_auth:
+      userid: "{{ hmc_userid }}"
+      password: "{{ hmc_password }}"
+      ca_certs: /etc/pki/hmc-ca.pem
+    subscriptions:
+      os_messages:
+        - cpc: CPC1
+          partition_regex: "ZOS.*"
+      jobs: true
+      object_changes:
+        types: [status-change]
+    filters:
+      exclude_refresh: true
+"""
+
+
+
+def _add_collection_root():
+    """ansible-rulebook runs this file with runpy: put the folder holding ansible_collections on sys.path."""
+    # .../<root>/ansible_collections/zhmc/notifications/extensions/eda/plugins/event_source/hmc.py
+    path = os.path.abspath(__file__)
+    for _ in range(7):
+        path = os.path.dirname(path)
+    if os.path.basename(path) == "ansible_collections":
+        root = os.path.dirname(path)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+
+_add_collection_root()
+
+from ansible_collections.zhmc.notifications.plugins.module_utils import source_options  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
+
+LOG = logging.getLogger("zhmc.notifications.source")
+
+
+async def main(queue, args):
+    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
+    options = source_options.parse(args)
+    connection = options["connection"]
+    client = HmcClient(warn=LOG.warning, **connection)
+    loop = asyncio.get_running_loop()
+    if not client.session_id:
+        await loop.run_in_executor(None, client.logon)
+    stream = NotificationStream(client, options, queue.put, userid=connection["userid"],
+                                password=connection["password"])
+    try:
+        await stream.run()
+    finally:
+        # Also on cancellation: a session left behind counts against the console's session limit.
+        if client.session_owned:
+            try:
+                client.logoff()
+            except HmcError as err:
+                LOG.warning("could not log off: %s", err)
+
+
+if __name__ == "__main__":
+
+    class _PrintQueue:
+        async def put(self, event):
+            print(event, flush=True)
+
+    asyncio.run(main(_PrintQueue(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))

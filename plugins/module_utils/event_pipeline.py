@@ -1,0 +1,424 @@
+# Copyright: (c) 2026, zhmc.notifications contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The asyncio side of receiving: session + subscriptions + receiver + normalizer -> events.
+
+One NotificationStream runs in an event loop and hands every event to an async
+``emit`` (the EDA queue's put, or wait_for_notification's collector), so the
+consumer's pace is the backpressure all the way to the broker's socket.
+
+Everything that affects order happens in this one task, in arrival order:
+frames and connection losses come through the same Handoff. After a loss it
+reconnects (fresh backoff budget per outage; the client logs on again when the
+console restarted; topics are re-resolved because their names may change),
+subscribes, and only then fetches missed OS messages with List OS Messages.
+Live frames that arrive meanwhile wait in the handoff and duplicates are
+dropped by sequence number, so an OS message is emitted exactly once and in
+order across a fault.
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010
+
+__metaclass__ = type  # noqa: UP001
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+
+from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
+from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
+from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
+from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
+from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import (
+    OsMessageLedger,
+    SessionSequence,
+    status_changes,
+)
+from ansible_collections.zhmc.notifications.plugins.module_utils.sequence import seq_delta
+
+LOG = logging.getLogger("zhmc.notifications.source")
+
+HANDOFF_CAPACITY = 256
+AUTH_FAILURES_ALLOWED = 3
+"""Rejected logins in a row during one outage before giving up (no retry storm against the console)."""
+
+OBJECT_TOPIC_TYPES_ALWAYS = ("console-shutting-down",)
+ACTIVE_STATUSES = ("active", "operating", "degraded", "exceptions")
+
+
+class StreamFailed(Exception):
+    """The stream cannot go on (reconnect budget used up, credentials rejected, session lost for good)."""
+
+
+class _Lost:
+    """A connection loss, queued behind the frames that came before it."""
+
+    __slots__ = ("reason", "receiver")
+
+    def __init__(self, receiver, reason):
+        self.receiver = receiver
+        self.reason = reason
+
+
+def stomp_host(client_host):
+    """Host part of the client's "host:port" (IPv6 without brackets), where the broker listens too."""
+    host = client_host.rsplit(":", 1)[0] if client_host.count(":") == 1 or client_host.startswith("[") else client_host
+    return host.strip("[]")
+
+
+class NotificationStream:
+    """Receive the subscribed notifications and emit normalized events until cancelled.
+
+    options: dict with stomp_port, ca_certs, verify, subscriptions (validated spec), accept (callable or
+    None), heartbeat, reconnect {max_attempts, initial_delay, max_delay}, include_raw, job_status,
+    max_body, bcpii_heartbeat. The client's session must be usable (or the client able to log on); the
+    stream never logs it off.
+    """
+
+    def __init__(self, client, options, emit, receiver_factory=Receiver, userid=None, password=None):
+        self.client = client
+        self.options = options
+        self.spec = options["subscriptions"]
+        self._emit_raw = emit
+        self._accept = options.get("accept")
+        self._receiver_factory = receiver_factory
+        self._userid = userid
+        self._password = password
+        self._loop = None
+        self._handoff = None
+        self._receiver = None
+        self.resolution = None
+        self._ledger = OsMessageLedger()
+        self._sequence = SessionSequence()
+        self._status = {}
+        self._reassembler = normalizer.BcpiiReassembler()
+        self._last_bcpii_heartbeat = None
+        self._tasks = []
+        self.console = {"host": None, "type": "hmc"}
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def run(self):
+        """Connect (failures at start raise at once), then process until cancelled or StreamFailed."""
+        self._loop = asyncio.get_running_loop()
+        self._handoff = Handoff(self._loop, HANDOFF_CAPACITY)
+        try:
+            await self._connect()
+            self._status = {uri: r["status"] for uri, r in self.resolution.resources.items()}
+            if self.spec["bcpii"] and self.options.get("bcpii_heartbeat"):
+                self._last_bcpii_heartbeat = time.monotonic()
+                self._tasks.append(asyncio.ensure_future(self._watch_bcpii_heartbeat()))
+            while True:
+                item = await self._handoff.get()
+                if type(item) is tuple:
+                    await self._on_frame(item[0], item[1])
+                elif item.receiver is self._receiver:
+                    await self._on_lost(item.reason)
+        finally:
+            self._shutdown()
+
+    def _shutdown(self):
+        for task in self._tasks:
+            task.cancel()
+        if self._handoff is not None:
+            self._handoff.close()
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
+
+    async def _call(self, func, *args, **kwargs):
+        """Run a blocking client/receiver call in a worker thread."""
+        return await self._loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+
+    async def _connect(self):
+        """Resolve subscriptions for the current session, connect to the broker and subscribe."""
+        resolution = await self._call(subs.resolve, self.client, self.spec)
+        self.console["host"] = stomp_host(self.client.host or "")
+        login, passcode = self._broker_login()
+        handoff = self._handoff
+        receiver = self._receiver_factory(
+            self.console["host"], self.options["stomp_port"], login, passcode,
+            on_frame=lambda headers, body: handoff.put((headers, body)),
+            on_lost=lambda reason: self._report_lost(handoff, receiver, reason),
+            ca_certs=self.options.get("ca_certs"), verify=self.options.get("verify", True),
+            heartbeat=self.options.get("heartbeat", 30))
+        await self._call(receiver.connect)
+        self._receiver = receiver
+        self.resolution = resolution
+        await self._call(receiver.subscribe, list(resolution.topics))
+        LOG.info("subscribed %d topics on %s", len(resolution.topics), receiver.where)
+
+    @staticmethod
+    def _report_lost(handoff, receiver, reason):
+        with contextlib.suppress(HandoffClosed):
+            handoff.put(_Lost(receiver, reason))
+
+    def _broker_login(self):
+        """The session pair works with MFA; userid/password is the fallback for a session without credential."""
+        if self.client.session_id and self.client.session_credential:
+            return self.client.session_id, self.client.session_credential
+        if self._userid and self._password:
+            return self._userid, self._password
+        return self.client.session_id, ""
+
+    # -- outage ---------------------------------------------------------------------------------------
+
+    async def _on_lost(self, reason):
+        started = time.monotonic()
+        LOG.warning("connection to the broker lost: %s", reason)
+        await self._emit(self._synthetic("connection-lost", reason=reason))
+        old, self._receiver = self._receiver, None
+        await self._call(old.close, 0.5)
+        previous = self.resolution
+        attempts = await self._reconnect()
+        outage = round(time.monotonic() - started, 3)
+        await self._emit(self._synthetic("connection-restored", outage_seconds=outage, attempts=attempts))
+        await self._recover_os_messages()
+        await self._recover_statuses(previous)
+
+    async def _reconnect(self):
+        """Reconnect with backoff; returns the attempts it took or raises StreamFailed."""
+        reconnect = self.options.get("reconnect") or {}
+        backoff = Backoff(reconnect.get("initial_delay", 1.0), reconnect.get("max_delay", 60.0),
+                          reconnect.get("max_attempts", 0))
+        rejected = 0
+        while True:
+            try:
+                delay = backoff.next_delay()
+            except BudgetExhausted as err:
+                raise StreamFailed(f"cannot reconnect to the console: {err}") from None
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                return backoff.attempts
+            except ReceiverError as err:
+                LOG.warning("reconnect attempt %d failed: %s", backoff.attempts, err)
+                if err.auth:
+                    rejected += 1
+                    if rejected >= AUTH_FAILURES_ALLOWED or not self.client.can_relogon:
+                        raise StreamFailed(f"the broker keeps rejecting the login: {err.message}") from None
+                    # The session may be gone without the WS API having noticed yet: start a new one.
+                    await self._call(self.client.logon)
+            except HmcError as err:
+                LOG.warning("reconnect attempt %d failed: %s", backoff.attempts, err)
+                if err.status in (401, 403) and not err.is_session_expired:
+                    rejected += 1
+                    if rejected >= AUTH_FAILURES_ALLOWED:
+                        raise StreamFailed(str(err)) from None
+                elif err.is_session_expired and not self.client.can_relogon:
+                    raise StreamFailed(f"the given session ended and there is no userid/password to log on "
+                                       f"again: {err}") from None
+
+    async def _recover_os_messages(self):
+        """Emit, in order, OS messages that arrived at the console while the connection was down."""
+        for uri, resource in self.resolution.resources.items():
+            begin = self._ledger.resume_from(uri)
+            if begin is None or not resource["topic"]:
+                continue
+            try:
+                result = await self._call(self.client.list_os_messages, uri, begin=begin, name=resource["name"])
+            except HmcError as err:
+                LOG.warning("cannot recover OS messages of %s: %s", resource["name"], err)
+                await self._emit(self._synthetic("notifications-missed", reason=str(err),
+                                                 resource=self._resource_info(resource)))
+                continue
+            messages = [m for m in (result or {}).get("os-messages") or [] if isinstance(m, dict)]
+            messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
+            events = normalizer.normalize_os_messages(
+                _resource_props(resource), messages, console=self.console, topic=resource["topic"],
+                **self._normalize_options())
+            for event in events:
+                await self._deliver(event, subs.TOPIC_TYPES["os"])
+
+    async def _recover_statuses(self, previous):
+        """Emit a synthetic status-change for each subscribed resource whose status changed during the outage."""
+        after = {uri: r["status"] for uri, r in self.resolution.resources.items()}
+        for uri, old, new in status_changes(self._status, after):
+            resource = self.resolution.resources[uri]
+            event = self._synthetic("status-change", severity="warning", resource=self._resource_info(resource),
+                                    status={"old": old, "new": new, "old_additional": [], "new_additional": [],
+                                            "unacceptable": None},
+                                    recovered=True)
+            await self._deliver(event, subs.TOPIC_TYPES["object"])
+        self._status.update(after)
+
+    # -- frames ---------------------------------------------------------------------------------------
+
+    async def _on_frame(self, headers, body):
+        destination = headers.get("destination", "")
+        topic = destination[7:] if destination.startswith("/topic/") else destination
+        topic_type = self.resolution.topics.get(topic)
+        missed = self._sequence.missed(self.client.session_id, _int(headers.get("session-sequence-nr")))
+        if missed:
+            await self._emit(self._synthetic("notifications-missed", count=missed,
+                                             topic={"name": topic, "type": topic_type}))
+        if topic_type == subs.TOPIC_TYPES["bcpii"]:
+            events = []
+            for payload in self._reassembler.feed(_json(body)):
+                events.extend(normalizer.normalize_bcpii(payload, console=self.console, topic=topic,
+                                                         **self._normalize_options()))
+        else:
+            events = normalizer.normalize(headers, body, console=self.console, **self._normalize_options())
+        for event in events:
+            await self._deliver(event, topic_type)
+
+    async def _deliver(self, event, topic_type):
+        """Track, enrich, filter and emit one normalized event."""
+        hmc = event["hmc"]
+        kind = hmc.get("type")
+        resource = hmc.get("resource") or {}
+        if kind == "os-message":
+            message = hmc.get("os_message") or {}
+            if not message.get("refresh") and not self._ledger.admit(resource.get("uri"),
+                                                                     message.get("sequence_number")):
+                return
+        elif kind == "status-change":
+            await self._track_status(resource.get("uri"), (hmc.get("status") or {}).get("new"))
+        elif kind == "inventory-change" and (hmc.get("inventory") or {}).get("action") == "add":
+            await self._maybe_add_channel(resource)
+        elif kind == "job-completion" and self.options.get("job_status", True):
+            await self._fill_job(hmc)
+        elif kind == "console-heartbeat":
+            self._last_bcpii_heartbeat = time.monotonic()
+        elif kind == "console-starting" and topic_type == subs.TOPIC_TYPES["bcpii"]:
+            await self._reregister_bcpii()
+        if topic_type == subs.TOPIC_TYPES["object"] and not self._object_event_wanted(kind, resource):
+            return
+        await self._emit(event)
+
+    async def _emit(self, event):
+        if self._accept is None or self._accept(event):
+            await self._emit_raw(event)
+
+    def _object_event_wanted(self, kind, resource):
+        """Object topic events are subscribed for inventory tracking too: emit only what object_changes asks."""
+        changes = self.spec["object_changes"]
+        if not changes:
+            return False
+        if kind in OBJECT_TOPIC_TYPES_ALWAYS:
+            return True
+        if kind not in changes["types"]:
+            return False
+        return not changes["classes"] or resource.get("class") in changes["classes"]
+
+    async def _track_status(self, uri, new):
+        if uri not in self.resolution.resources or new is None:
+            return
+        self._status[uri] = new
+        resource = self.resolution.resources[uri]
+        if not resource["topic"] and new in ACTIVE_STATUSES:
+            await self._open_channel(resource)
+
+    async def _maybe_add_channel(self, resource):
+        """A new partition/LPAR that an os_messages entry covers gets its channel without a restart."""
+        uri = resource.get("uri")
+        if not uri or uri in self.resolution.resources or resource.get("class") not in subs.SELECTORS.values():
+            return
+        try:
+            props = await self._call(self.client.get_properties, uri)
+        except HmcError as err:
+            LOG.warning("cannot read the new %s %s: %s", resource.get("class"), resource.get("name"), err)
+            return
+        cpc_name = next((name for name, cpc in self.resolution.cpcs.items()
+                         if cpc.get("object-uri") == props.get("parent")), None)
+        entry = subs.matches_new_resource(self.spec, resource.get("class"), props.get("name"), cpc_name)
+        if entry is None:
+            return
+        props.setdefault("object-uri", uri)
+        record = subs.make_resource(props, entry["kind"], cpc_name, props.get("parent"), entry["include_refresh"])
+        self.resolution.resources[uri] = record
+        self._status[uri] = record["status"]
+        await self._open_channel(record)
+
+    async def _open_channel(self, resource):
+        try:
+            await self._call(subs.open_channels, self.client, [resource])
+        except HmcError as err:
+            LOG.warning("cannot open the OS message channel of %s: %s", resource["name"], err)
+            return
+        if resource["topic"] and self._receiver is not None:
+            self.resolution.topics[resource["topic"]] = subs.TOPIC_TYPES["os"]
+            await self._call(self._receiver.subscribe, [resource["topic"]])
+            LOG.info("subscribed OS messages of %s %s", resource["class"], resource["name"])
+
+    async def _fill_job(self, hmc):
+        job = hmc.get("job") or {}
+        if not job.get("uri"):
+            return
+        try:
+            status = await self._call(self.client.query_job, job["uri"])
+        except HmcError as err:
+            LOG.info("cannot query job %s: %s", job["uri"], err)
+            return
+        job.update(status=status.get("status"), status_code=status.get("job-status-code"),
+                   reason_code=status.get("job-reason-code"), results=status.get("job-results"))
+        if isinstance(job["status_code"], int) and job["status_code"] >= 400:
+            hmc["severity"] = "error"
+        hmc["job"] = job
+
+    async def _reregister_bcpii(self):
+        """console-starting: non-permanent registrations are gone after the restart, so make them again."""
+        for entry in self.spec["bcpii"]:
+            try:
+                await self._call(subs.register_bcpii, self.client, entry, self.resolution)
+            except HmcError as err:
+                LOG.warning("cannot re-register BCPii notifications on %s: %s", entry["cpc"], err)
+
+    async def _watch_bcpii_heartbeat(self):
+        """Emit heartbeat-missed once when no console-heartbeat came for 1.5 intervals."""
+        interval = float(self.options["bcpii_heartbeat"])
+        reported = False
+        while True:
+            await asyncio.sleep(min(interval / 4, 5.0))
+            silent = time.monotonic() - self._last_bcpii_heartbeat
+            if silent > 1.5 * interval and not reported:
+                reported = True
+                await self._emit(self._synthetic("heartbeat-missed", silent_seconds=round(silent, 1),
+                                                 interval_seconds=interval))
+            elif silent <= 1.5 * interval:
+                reported = False
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _normalize_options(self):
+        options = {"include_raw": self.options.get("include_raw", False), "topic_types": self.resolution.topics,
+                   "resource_info": self.resolution.resources}
+        if self.options.get("max_body"):
+            options["max_body"] = self.options["max_body"]
+        return options
+
+    def _synthetic(self, kind, severity=None, **fields):
+        return normalizer.synthetic_event(kind, console=self.console, severity=severity, timestamp=time.time(),
+                                          **fields)
+
+    @staticmethod
+    def _resource_info(resource):
+        return {"class": resource["class"], "name": resource["name"], "uri": resource["uri"],
+                "id": resource["uri"].rsplit("/", 1)[-1], "cpc": resource["cpc"], "parent_uri": resource["cpc_uri"]}
+
+
+def _resource_props(resource):
+    """A resource record with the WS API property names the normalizer reads (as in live headers)."""
+    return {"object-uri": resource["uri"], "object-id": resource["uri"].rsplit("/", 1)[-1],
+            "class": resource["class"], "name": resource["name"], "cpc-name": resource["cpc"]}
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _json(body):
+    """A BCPii frame body as the object the reassembler expects (the raw text when it is not JSON)."""
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", "replace")
+    try:
+        return json.loads(body)
+    except (TypeError, ValueError):
+        return body

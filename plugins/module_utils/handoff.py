@@ -1,0 +1,78 @@
+# Copyright: (c) 2026, zhmc.notifications contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A bounded, lossless handoff from producer threads to one asyncio consumer.
+
+stomp.py delivers frames in its own I/O thread; the EDA queue lives in the
+event loop. Items pass through a bounded deque: a producer blocks while it is
+full (so the I/O thread stops reading and TCP backpressure reaches the broker)
+and nothing is ever dropped. The event loop is woken only when the consumer is
+actually waiting, so a busy stream costs one lock round trip per item and no
+thread hop.
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010
+
+__metaclass__ = type  # noqa: UP001
+
+import collections
+import threading
+
+
+class HandoffClosed(Exception):
+    """The consumer went away: producers stop, the consumer's get() ends."""
+
+
+class Handoff:
+    """Bounded thread-to-asyncio channel; put() from any thread, get() in the loop."""
+
+    def __init__(self, loop, capacity=256):
+        self._loop = loop
+        self._capacity = capacity
+        self._items = collections.deque()
+        self._cond = threading.Condition()
+        self._waiter = None
+        self._closed = False
+
+    def put(self, item):
+        """Append item, blocking while the handoff is full; raise HandoffClosed after close()."""
+        with self._cond:
+            while len(self._items) >= self._capacity and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                raise HandoffClosed()
+            self._items.append(item)
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_wake, waiter)
+
+    async def get(self):
+        """Next item in arrival order; waits without blocking the loop."""
+        while True:
+            with self._cond:
+                if self._items:
+                    item = self._items.popleft()
+                    if len(self._items) == self._capacity - 1:
+                        self._cond.notify_all()
+                    return item
+                if self._closed:
+                    raise HandoffClosed()
+                self._waiter = self._loop.create_future()
+                waiter = self._waiter
+            await waiter
+
+    def __len__(self):
+        return len(self._items)
+
+    def close(self):
+        """Release blocked producers; items already queued stay readable."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_wake, waiter)
+
+
+def _wake(waiter):
+    if not waiter.done():
+        waiter.set_result(None)

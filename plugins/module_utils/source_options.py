@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, zhmc.notifications contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate and coerce the EDA source's arguments.
+
+ansible-rulebook passes source arguments rendered but unchecked: values from
+environment variables are strings and unset ones are ''. Everything is checked
+here, before any connection, so a bad rulebook fails at start with the option
+named instead of at the first notification.
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010
+
+__metaclass__ = type  # noqa: UP001
+
+import math
+
+from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
+    apply_env_fallbacks,
+    client_options,
+    to_bool,
+)
+from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
+
+PREFIX = "zhmc.notifications.hmc: "
+DEFAULTS = {
+    "stomp_port": 61612,
+    "heartbeat": 30.0,
+    "reconnect": {"max_attempts": 0, "initial_delay": 1.0, "max_delay": 60.0},
+    "include_raw": False,
+    "job_status": True,
+    "max_body": None,
+    "bcpii_heartbeat": 120.0,
+}
+KNOWN = ("hmc_host", "hmc_auth", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect", "include_raw",
+         "job_status", "max_body", "bcpii_heartbeat")
+IGNORED = ("eda_feedback_queue",)
+"""Arguments ansible-rulebook itself may add."""
+
+
+def _unset(value):
+    return value is None or value == ""
+
+
+def number(value, option, default, minimum=0.0, integer=False, positive=False):
+    """A finite number >= minimum (> 0 when positive) from a number or its string form."""
+    if _unset(value):
+        return default
+    what = "integer" if integer else "number"
+    kind = "a positive" if positive else "a non-negative"
+    try:
+        if isinstance(value, bool):
+            raise ValueError()
+        result = int(str(value).strip()) if integer else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"option '{option}' must be {kind} {what}, got {value!r}") from None
+    if not math.isfinite(result) or result < minimum or (positive and result <= 0):
+        raise ValueError(f"option '{option}' must be {kind} {what}, got {value!r}")
+    return result
+
+
+def _reconnect(value):
+    if _unset(value):
+        value = {}
+    if not isinstance(value, dict):
+        raise ValueError(f"option 'reconnect' must be a dictionary, got {value!r}")
+    unknown = sorted(set(value) - set(DEFAULTS["reconnect"]))
+    if unknown:
+        raise ValueError(f"option 'reconnect' has unknown key(s) {', '.join(unknown)}")
+    defaults = DEFAULTS["reconnect"]
+    result = {
+        "max_attempts": number(value.get("max_attempts"), "reconnect.max_attempts", defaults["max_attempts"],
+                               integer=True),
+        "initial_delay": number(value.get("initial_delay"), "reconnect.initial_delay", defaults["initial_delay"],
+                                positive=True),
+        "max_delay": number(value.get("max_delay"), "reconnect.max_delay", defaults["max_delay"], positive=True),
+    }
+    if result["max_delay"] < result["initial_delay"]:
+        raise ValueError("option 'reconnect.max_delay' must not be smaller than reconnect.initial_delay")
+    return result
+
+
+def _options(args):
+    unknown = sorted(set(args) - set(KNOWN) - set(IGNORED))
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}; expected {', '.join(KNOWN)}")
+    hmc_host, hmc_auth = apply_env_fallbacks(args.get("hmc_host"), args.get("hmc_auth"))
+    connection = client_options(hmc_host, hmc_auth)
+    port = number(args.get("stomp_port"), "stomp_port", DEFAULTS["stomp_port"], minimum=1, integer=True)
+    if port > 65535:
+        raise ValueError(f"option 'stomp_port' must be a port number 1..65535, got {args.get('stomp_port')!r}")
+    if _unset(args.get("subscriptions")):
+        raise ValueError("option 'subscriptions' is required")
+    max_body = number(args.get("max_body"), "max_body", None, integer=True, positive=True)
+    return {
+        "connection": connection,
+        "stomp_port": port,
+        "ca_certs": connection["ca_certs"],
+        "verify": connection["verify"],
+        "subscriptions": subscriptions.validate(args["subscriptions"]),
+        "accept": source_filter(args.get("filters")),
+        "heartbeat": number(args.get("heartbeat"), "heartbeat", DEFAULTS["heartbeat"]),
+        "reconnect": _reconnect(args.get("reconnect")),
+        "include_raw": to_bool(args.get("include_raw"), "include_raw", DEFAULTS["include_raw"]),
+        "job_status": to_bool(args.get("job_status"), "job_status", DEFAULTS["job_status"]),
+        "max_body": max_body,
+        "bcpii_heartbeat": number(args.get("bcpii_heartbeat"), "bcpii_heartbeat", DEFAULTS["bcpii_heartbeat"]),
+    }
+
+
+def parse(args):
+    """The source's options from its raw args; ValueError names the option (prefixed with the source name)."""
+    if not isinstance(args, dict):
+        raise ValueError(f"{PREFIX}arguments must be a dictionary")
+    try:
+        return _options(args)
+    except ValueError as err:
+        raise ValueError(f"{PREFIX}{err}") from None

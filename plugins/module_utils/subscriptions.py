@@ -1,0 +1,324 @@
+# Copyright: (c) 2026, zhmc.notifications contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One declarative description of what to receive, resolved into topic names.
+
+The spec is validated once (ValueError naming the offending key) and resolved
+through the console client at every (re)connect, because topic names belong to
+a session and change when a console restart forces a new one. OS message
+channels are opened concurrently so that hundreds of partitions resolve in
+seconds.
+
+Spec (all keys optional, at least one needed)::
+
+    os_messages:
+      - cpc: CPC1                        # exact CPC name
+        partitions: [P1, P2]             # or partition_regex / lpars / lpar_regex (exactly one)
+        include_refresh: false
+    jobs: true
+    object_changes: {types: [status-change], classes: [partition]}   # or true
+    audit: true
+    security: true
+    bcpii:
+      - cpc: CPC1
+        targets: ["*"]                   # CPC or partition/LPAR names, "*" for all
+        events: ["*"]                    # notification types, "*" for all
+        owner_id: zhmc.notifications
+        permanent: false
+"""
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010
+
+__metaclass__ = type  # noqa: UP001
+
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.zhmc.notifications.plugins.module_utils import bcpii_api
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import exact_name_regex
+
+LOG = logging.getLogger("zhmc.notifications.subscriptions")
+
+OBJECT_TYPES = ("status-change", "property-change", "inventory-change", "capacity-record-change")
+SELECTORS = {
+    "partitions": "partition",
+    "partition_regex": "partition",
+    "lpars": "logical-partition",
+    "lpar_regex": "logical-partition",
+}
+TOPIC_TYPES = {
+    "os": "os-message-notification",
+    "object": "object-notification",
+    "job": "job-notification",
+    "audit": "audit-notification",
+    "security": "security-notification",
+    "bcpii": "bcpii-notification",
+}
+CHANNEL_WORKERS = 10
+"""Concurrent Open OS Message Channel requests; matches requests' default connection pool size."""
+
+
+class SubscriptionError(Exception):
+    """The spec is valid but the console cannot satisfy it (e.g. a named partition does not exist)."""
+
+
+# -- validation -------------------------------------------------------------------------------------------
+
+
+def _to_bool(value, key):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    raise ValueError(f"{key}: expected a boolean, got {value!r}")
+
+
+def _name_list(value, key):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{key}: expected a non-empty list of names")
+    return list(value)
+
+
+def _regex(value, key):
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key}: expected a regular expression string")
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"{key}: invalid regular expression: {err}") from None
+    return value
+
+
+def _check_keys(entry, allowed, key):
+    if not isinstance(entry, dict):
+        raise ValueError(f"{key}: expected a dictionary, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise ValueError(f"{key}: unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
+
+
+def _os_entry(entry, key):
+    _check_keys(entry, ("cpc", "include_refresh", *SELECTORS), key)
+    cpc = entry.get("cpc")
+    if not isinstance(cpc, str) or not cpc:
+        raise ValueError(f"{key}.cpc: required, the exact name of the CPC")
+    chosen = [name for name in SELECTORS if entry.get(name) not in (None, "", [])]
+    if len(chosen) != 1:
+        raise ValueError(f"{key}: give exactly one of {', '.join(SELECTORS)}")
+    selector = chosen[0]
+    if selector.endswith("_regex"):
+        pattern = _regex(entry[selector], f"{key}.{selector}")
+    else:
+        names = _name_list(entry[selector], f"{key}.{selector}")
+        pattern = "|".join(exact_name_regex(n) for n in names)
+    return {
+        "cpc": cpc,
+        "kind": SELECTORS[selector],
+        "regex": pattern,
+        "include_refresh": _to_bool(entry.get("include_refresh", False), f"{key}.include_refresh"),
+    }
+
+
+def _object_changes(value, key):
+    if value in (True, "true", "True", "yes"):
+        return {"types": list(OBJECT_TYPES), "classes": []}
+    _check_keys(value, ("types", "classes"), key)
+    types = value.get("types") or list(OBJECT_TYPES)
+    types = _name_list(types, f"{key}.types")
+    bad = [t for t in types if t not in OBJECT_TYPES]
+    if bad:
+        raise ValueError(f"{key}.types: unknown type(s) {', '.join(bad)}; expected {', '.join(OBJECT_TYPES)}")
+    classes = _name_list(value["classes"], f"{key}.classes") if value.get("classes") else []
+    return {"types": types, "classes": classes}
+
+
+def _bcpii_entry(entry, key):
+    _check_keys(entry, ("cpc", "targets", "events", "owner_id", "permanent"), key)
+    cpc = entry.get("cpc")
+    if not isinstance(cpc, str) or not cpc:
+        raise ValueError(f"{key}.cpc: required, the exact name of the CPC whose Support Element registers")
+    events = _name_list(entry.get("events", [bcpii_api.ALL]), f"{key}.events")
+    bad = [e for e in events if e not in bcpii_api.EVENT_NAMES]
+    if bad:
+        expected = ", ".join(bcpii_api.EVENT_NAMES)
+        raise ValueError(f"{key}.events: unknown event(s) {', '.join(bad)}; expected {expected}")
+    owner = entry.get("owner_id", "zhmc.notifications")
+    if not isinstance(owner, str) or not 0 < len(owner) <= 64:
+        raise ValueError(f"{key}.owner_id: expected a string of 1 to 64 characters")
+    return {
+        "cpc": cpc,
+        "targets": _name_list(entry.get("targets", [bcpii_api.ALL]), f"{key}.targets"),
+        "events": events,
+        "owner_id": owner,
+        "permanent": _to_bool(entry.get("permanent", False), f"{key}.permanent"),
+    }
+
+
+def _entries(value, key):
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{key}: expected a list of entries")
+    return value
+
+
+def validate(spec, option="subscriptions"):
+    """The normalized spec; ValueError names the offending key, e.g. 'subscriptions.os_messages[0].cpc'."""
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(f"{option}: expected a dictionary with at least one of os_messages, jobs, "
+                         "object_changes, audit, security, bcpii")
+    _check_keys(spec, ("os_messages", "jobs", "object_changes", "audit", "security", "bcpii"), option)
+    result = {"os_messages": [], "jobs": False, "object_changes": None, "audit": False, "security": False,
+              "bcpii": []}
+    if spec.get("os_messages"):
+        key = f"{option}.os_messages"
+        result["os_messages"] = [_os_entry(e, f"{key}[{i}]") for i, e in enumerate(_entries(spec["os_messages"], key))]
+    for flag in ("jobs", "audit", "security"):
+        if spec.get(flag) is not None:
+            result[flag] = _to_bool(spec[flag], f"{option}.{flag}")
+    changes = spec.get("object_changes")
+    if changes not in (None, False, "false", "no"):
+        result["object_changes"] = _object_changes(changes, f"{option}.object_changes")
+    if spec.get("bcpii"):
+        key = f"{option}.bcpii"
+        result["bcpii"] = [_bcpii_entry(e, f"{key}[{i}]") for i, e in enumerate(_entries(spec["bcpii"], key))]
+    if not (result["os_messages"] or result["jobs"] or result["object_changes"] or result["audit"]
+            or result["security"] or result["bcpii"]):
+        raise ValueError(f"{option}: nothing to subscribe to")
+    return result
+
+
+# -- resolution -------------------------------------------------------------------------------------------
+
+
+class Resolution:
+    """What one session subscribes to.
+
+    topics: {topic name: topic type}; resources: {uri: {uri, name, class, cpc, cpc_uri, topic, status,
+    include_refresh}} for every partition/LPAR of an os_messages entry (topic None while its OS does not
+    run); object_topic: the session's object topic when needed (emitted or used for inventory adds).
+    """
+
+    def __init__(self):
+        self.topics = {}
+        self.resources = {}
+        self.object_topic = None
+        self.cpcs = {}
+
+    def resource_for_topic(self, topic):
+        for resource in self.resources.values():
+            if resource["topic"] == topic:
+                return resource
+        return None
+
+
+def _session_topic(client, kind, topics_cache):
+    """A per-session topic (object, job, audit, security) from logon or Get Notification Topics."""
+    if kind == "object" and client.object_topic:
+        return client.object_topic
+    if kind == "job" and client.job_topic:
+        return client.job_topic
+    if topics_cache is None:
+        topics_cache = client.get_notification_topics()
+    for topic in topics_cache:
+        if topic.get("topic-type") == TOPIC_TYPES[kind]:
+            return topic["topic-name"]
+    raise SubscriptionError(f"the console offers no {TOPIC_TYPES[kind]} topic to this session")
+
+
+def _select_resources(client, entry, cpc):
+    found = client.list_resources(cpc["object-uri"], entry["kind"], entry["regex"])
+    matcher = re.compile(entry["regex"])
+    return [r for r in found if matcher.fullmatch(r.get("name", ""))]
+
+
+def _open_channel(client, resource):
+    outcome = client.open_os_message_channel(resource["uri"], include_refresh=resource["include_refresh"],
+                                             name=resource["name"])
+    if outcome["os_not_running"]:
+        LOG.info("OS message channel of %s %s not open: %s", resource["class"], resource["name"], outcome["message"])
+    return outcome["topic"]
+
+
+def open_channels(client, resources, workers=CHANNEL_WORKERS):
+    """Open the OS message channels of resources concurrently; sets each resource's topic (None if no OS)."""
+    if not resources:
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(resources))) as pool:
+        topics = list(pool.map(lambda r: _open_channel(client, r), resources))
+    for resource, topic in zip(resources, topics):
+        resource["topic"] = topic
+
+
+def make_resource(raw, kind, cpc_name, cpc_uri, include_refresh):
+    """The resource record of a partition/LPAR as the list operations return it."""
+    return {
+        "uri": raw["object-uri"],
+        "name": raw.get("name"),
+        "class": kind,
+        "cpc": cpc_name,
+        "cpc_uri": cpc_uri,
+        "status": raw.get("status"),
+        "include_refresh": include_refresh,
+        "topic": None,
+    }
+
+
+def resolve(client, spec, workers=CHANNEL_WORKERS):
+    """Resolve a validated spec for the client's current session (logs on if needed)."""
+    res = Resolution()
+    topics_cache = None
+    wanted = []
+    for entry in spec["os_messages"]:
+        cpc = res.cpcs.get(entry["cpc"]) or client.find_cpc(entry["cpc"])
+        res.cpcs[entry["cpc"]] = cpc
+        selected = _select_resources(client, entry, cpc)
+        if not selected:
+            LOG.warning("os_messages entry for cpc %s matches no %s (yet)", entry["cpc"], entry["kind"])
+        for raw in selected:
+            if raw["object-uri"] not in res.resources:
+                resource = make_resource(raw, entry["kind"], entry["cpc"], cpc["object-uri"], entry["include_refresh"])
+                res.resources[resource["uri"]] = resource
+                wanted.append(resource)
+    open_channels(client, wanted, workers)
+    for resource in wanted:
+        if resource["topic"]:
+            res.topics[resource["topic"]] = TOPIC_TYPES["os"]
+    if spec["os_messages"] or spec["object_changes"]:
+        res.object_topic = _session_topic(client, "object", topics_cache)
+        res.topics[res.object_topic] = TOPIC_TYPES["object"]
+    for flag, kind in (("jobs", "job"), ("audit", "audit"), ("security", "security")):
+        if spec[flag]:
+            if kind in ("audit", "security") and topics_cache is None:
+                topics_cache = client.get_notification_topics()
+            res.topics[_session_topic(client, kind, topics_cache)] = TOPIC_TYPES[kind]
+    for entry in spec["bcpii"]:
+        topic = register_bcpii(client, entry, res)
+        if topic:
+            res.topics[topic] = TOPIC_TYPES["bcpii"]
+    return res
+
+
+def register_bcpii(client, entry, res=None):
+    """Create (or re-create, which rebinds this session) the entry's registrations; returns the BCPii topic."""
+    cpc = (res.cpcs.get(entry["cpc"]) if res else None) or client.find_cpc(entry["cpc"])
+    if res is not None:
+        res.cpcs[entry["cpc"]] = cpc
+    topic = None
+    for target in entry["targets"]:
+        for event in entry["events"]:
+            created = client.create_bcpii_registration(cpc["object-uri"], target, event, entry["owner_id"],
+                                                       permanent=entry["permanent"])
+            topic = created["topic"] or topic
+    return topic
+
+
+def matches_new_resource(spec, resource_class, name, cpc_name):
+    """The os_messages entry a newly added partition/LPAR falls under, or None."""
+    for entry in spec["os_messages"]:
+        if entry["kind"] == resource_class and entry["cpc"] == cpc_name and re.fullmatch(entry["regex"], name or ""):
+            return entry
+    return None
+
