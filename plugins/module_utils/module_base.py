@@ -100,8 +100,9 @@ class HmcTask:
 
     def fail(self, msg, **result):
         """Fail the task with a message a person can act on (after logging off an own session)."""
+        secrets = self._secrets()
         self._close()
-        self.module.fail_json(msg=msg, **result)
+        self.module.fail_json(**scrub(dict(result, msg=msg), secrets))
 
     def run(self, perform):
         """Build the client, call perform(self), clean up and exit with its result or the console's error."""
@@ -126,6 +127,8 @@ class HmcTask:
         self.module.exit_json(**scrub(result, secrets))
 
     def _secrets(self):
+        if self.client is None:
+            return []
         kept = (self.client.session_id, self.client.session_credential) if self._keep_session else ()
         return [secret for secret in self.client.secrets() if secret not in kept]
 

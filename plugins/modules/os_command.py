@@ -1,0 +1,241 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function  # noqa: UP010 (ansible-test)
+
+__metaclass__ = type  # noqa: UP001 (ansible-test)
+
+DOCUMENTATION = r"""
+module: os_command
+short_description: Send an operating system command to a partition or LPAR and optionally wait for its answer
+version_added: 0.1.0
+description:
+  - Sends a command to the operating system of a partition (DPM) or LPAR (classic mode) through the console
+    (Send OS Command), for example a z/OS operator command or a reply to a held message (WTOR).
+  - O(reply_id) and O(reply) build the z/OS reply command C(R nn,text) for you.
+  - With O(wait_for) the module waits until the operating system writes a message matching that regular
+    expression, and returns the messages seen. It reads them with List OS Messages, starting after the last
+    message that existed when the command was sent, so no OS message channel and no broker connection is
+    needed.
+author:
+  - zhmc.notifications developers
+extends_documentation_fragment:
+  - zhmc.notifications.connection
+options:
+  cpc_name:
+    description: The name of the CPC the partition or LPAR belongs to.
+    type: str
+    required: true
+  name:
+    description: The exact name of the partition or LPAR.
+    type: str
+    required: true
+  resource_type:
+    description:
+      - V(partition) for a partition of a CPC in DPM mode, V(lpar) for an LPAR of a CPC in classic mode.
+      - V(auto) takes the type from the mode of the CPC.
+    type: str
+    choices: [auto, partition, lpar]
+    default: auto
+  command:
+    description: The command text, sent as is.
+    type: str
+  reply_id:
+    description:
+      - The reply id of a held z/OS message (one to four digits, for example V("05")). Sends C(R <reply_id>,<reply>).
+    type: str
+  reply:
+    description:
+      - The reply text for O(reply_id), sent as is. Enclose it in apostrophes yourself when z/OS requires that
+        (for example when it contains blanks or commas).
+    type: str
+  priority:
+    description: Send the command as a priority command.
+    type: bool
+    default: false
+  wait_for:
+    description:
+      - A regular expression (Python syntax) searched in the text of each new OS message. When set, the module
+        waits for the first matching message and fails if none arrives within O(wait_timeout).
+    type: str
+  wait_timeout:
+    description: How many seconds to wait for O(wait_for).
+    type: int
+    default: 60
+  wait_interval:
+    description: How many seconds to pause between two reads of the OS messages while waiting.
+    type: float
+    default: 1.0
+attributes:
+  check_mode:
+    support: full
+    details: The command is not sent; the module reports that it would be and checks that the target exists.
+  diff_mode:
+    support: none
+notes:
+  - Set C(no_log) on the task when the command or the reply contains a secret.
+  - Message sequence numbers wrapping around while waiting are not handled; such a wait ends with a timeout.
+"""
+
+EXAMPLES = r"""
+- name: Display the time on z/OS
+  zhmc.notifications.os_command:
+    hmc_host: "{{ hmc_session.hmc_host }}"
+    hmc_auth: "{{ hmc_session.hmc_auth }}"
+    cpc_name: CPC2
+    name: LP01
+    command: D T
+    wait_for: "IEE136I"
+    wait_timeout: 30
+  register: time_display
+
+- name: Reply U to the held message of an event
+  zhmc.notifications.os_command:
+    hmc_host: "{{ hmc_session.hmc_host }}"
+    hmc_auth: "{{ hmc_session.hmc_auth }}"
+    cpc_name: "{{ ansible_eda.event.hmc.resource.cpc }}"
+    name: "{{ ansible_eda.event.hmc.resource.name }}"
+    reply_id: "{{ ansible_eda.event.hmc.os_message.reply_id }}"
+    reply: U
+"""
+
+RETURN = r"""
+command:
+  description: The command text that was sent (or would be, in check mode).
+  returned: always
+  type: str
+  sample: R 05,U
+sent:
+  description: Whether the command was sent (false in check mode).
+  returned: always
+  type: bool
+messages:
+  description: The OS messages that arrived after the command was sent, in order, while waiting.
+  returned: when O(wait_for) is set
+  type: list
+  elements: dict
+  contains:
+    sequence_number:
+      description: The message's sequence number.
+      type: int
+    message_id:
+      description: The message id (the reply id of a held message).
+      type: str
+    text:
+      description: The message text without trailing newlines.
+      type: str
+    held:
+      description: Whether the message waits for a reply.
+      type: bool
+    priority:
+      description: Whether it is a priority message.
+      type: bool
+matched:
+  description: The first message whose text matches O(wait_for) (same keys as the elements of RV(messages)).
+  returned: when O(wait_for) is set
+  type: dict
+"""
+
+import re  # noqa: E402
+import time  # noqa: E402
+
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import describe  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
+    RESOURCE_TYPE_OPTION,
+    HmcTask,
+    guest_kind,
+)
+
+REPLY_ID = re.compile(r"^\d{1,4}$")
+
+
+def command_text(task):
+    """The command to send: as given, or the z/OS reply command R nn,text."""
+    params = task.params
+    if params["command"] is not None:
+        return params["command"]
+    if not REPLY_ID.match(params["reply_id"]):
+        task.fail(f"reply_id must be the one to four digit reply id of a held message, got {params['reply_id']!r}")
+    return f"R {params['reply_id']},{params['reply']}"
+
+
+def compile_wait_for(task):
+    try:
+        return re.compile(task.params["wait_for"])
+    except re.error as err:
+        task.fail(f"wait_for is not a valid regular expression: {err}")
+
+
+def as_message(raw):
+    return {"sequence_number": raw.get("sequence-number"), "message_id": raw.get("message-id"),
+            "text": (raw.get("message-text") or "").rstrip("\r\n"), "held": bool(raw.get("is-held")),
+            "priority": bool(raw.get("is-priority"))}
+
+
+def last_sequence_number(client, guest):
+    """The highest sequence number the partition or LPAR has produced so far (-1 for none)."""
+    messages = client.list_os_messages(guest["object-uri"], name=guest["name"])["os-messages"]
+    return max((message["sequence-number"] for message in messages), default=-1)
+
+
+def wait_for_message(task, guest, pattern, after):
+    """Poll List OS Messages from sequence number after+1 until a message matches or the time is up."""
+    params = task.params
+    deadline = time.monotonic() + params["wait_timeout"]
+    seen = []
+    while True:
+        new = task.client.list_os_messages(guest["object-uri"], begin=after + 1, name=guest["name"])["os-messages"]
+        for raw in sorted(new, key=lambda message: message["sequence-number"]):
+            after = max(after, raw["sequence-number"])
+            message = as_message(raw)
+            seen.append(message)
+            if pattern.search(message["text"]):
+                return seen, message
+        if time.monotonic() >= deadline:
+            return seen, None
+        time.sleep(params["wait_interval"])
+
+
+def perform(task):
+    params = task.params
+    text = command_text(task)
+    pattern = compile_wait_for(task) if params["wait_for"] is not None else None
+    client = task.client
+    guest = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
+    result = {"changed": True, "command": text, "sent": False}
+    if task.check_mode:
+        return result
+    after = last_sequence_number(client, guest) if pattern else None
+    client.send_os_command(guest["object-uri"], text, priority=params["priority"], name=guest["name"])
+    result["sent"] = True
+    if pattern:
+        messages, matched = wait_for_message(task, guest, pattern, after)
+        result.update(messages=messages, matched=matched)
+        if matched is None:
+            task.fail(f"No OS message of {describe(guest['object-uri'], guest['name'])} matched "
+                      f"{params['wait_for']!r} within {params['wait_timeout']} seconds after the command", **result)
+    return result
+
+
+def main():
+    HmcTask(
+        {
+            "cpc_name": {"type": "str", "required": True},
+            "name": {"type": "str", "required": True},
+            "resource_type": RESOURCE_TYPE_OPTION,
+            "command": {"type": "str"},
+            "reply_id": {"type": "str"},
+            "reply": {"type": "str"},
+            "priority": {"type": "bool", "default": False},
+            "wait_for": {"type": "str"},
+            "wait_timeout": {"type": "int", "default": 60},
+            "wait_interval": {"type": "float", "default": 1.0},
+        },
+        mutually_exclusive=[("command", "reply_id")],
+        required_one_of=[("command", "reply_id")],
+        required_together=[("reply_id", "reply")],
+    ).run(perform)
+
+
+if __name__ == "__main__":
+    main()
