@@ -82,6 +82,20 @@ class Stomp:
                 return None
             self.pending.extend(self.parser.feed(data))
 
+    def idle(self, seconds):
+        """Read for seconds, counting heart-beats; returns the frames that arrived meanwhile."""
+        frames = []
+        deadline = time.monotonic() + seconds
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                frame = self.frame(left)
+                if frame is None:
+                    break
+                frames.append(frame)
+        except (TimeoutError, socket.timeout):
+            pass
+        return frames
+
     def closed_within(self, timeout):
         """True when the server closes the connection within timeout seconds (frames are skipped)."""
         deadline = time.monotonic() + timeout

@@ -149,7 +149,8 @@ def add_routes(app: web.Application) -> None:
     async def list_regs(request: web.Request) -> web.Response:
         session = request.app["console"].session(request.headers.get("X-API-Session"))
         model: BcpiiRegistrations = request.app["bcpii"]
-        return web.json_response(model.list_registrations(session, request.match_info["id"], request.query.get("owner-id")))
+        owner = request.query.get("owner-id")
+        return web.json_response(model.list_registrations(session, request.match_info["id"], owner))
 
     async def create_reg(request: web.Request) -> web.Response:
         session = request.app["console"].session(request.headers.get("X-API-Session"))
