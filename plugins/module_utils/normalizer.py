@@ -16,8 +16,6 @@ severities and uuid rule are documented in docs/events.md.
 - ``parse_zos_message(text)``, ``seq_delta`` / ``seq_newer``: helpers the source and rulebooks' playbooks use.
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 from collections.abc import Mapping

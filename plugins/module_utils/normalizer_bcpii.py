@@ -20,8 +20,6 @@ The class is pure: the caller passes the time (``now``) and drives the timeout, 
 seconds, because an unsplit message also waits for it (or for the next notification of its resource).
 """
 
-from __future__ import annotations
-
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_values import MAX_BODY, decode_json, dumps
 
 MAX_TEXT = 256 * 1024

@@ -8,8 +8,6 @@ they have the same shape: a rule can test ``event.hmc.severity`` or ``event.hmc.
 without first checking the type. Sub-dicts are always present with null members, never missing.
 """
 
-from __future__ import annotations
-
 import math
 import uuid
 

@@ -6,8 +6,6 @@ The same object arrives live in an os-message notification and again from List O
 recovers what it missed during an outage; both paths go through here so they produce the same section.
 """
 
-from __future__ import annotations
-
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_envelope import worst
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import (
     body_list,

@@ -9,8 +9,6 @@ of a parse-error about parts of the body that did not have the documented shape 
 events). OS messages are handled in normalizer_os.py because recovery shares that code.
 """
 
-from __future__ import annotations
-
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_values import (
     iso_ms,
     sanitize,

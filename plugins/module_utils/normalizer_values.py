@@ -8,8 +8,6 @@ well-typed value or None, so the normalizer can be written without defensive che
 never raise on garbage.
 """
 
-from __future__ import annotations
-
 import datetime
 import json
 import math

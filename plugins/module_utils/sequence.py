@@ -10,8 +10,6 @@ right answer for both 32-bit wrap styles a Java console can have: unsigned (4294
 cannot be ordered; such gaps do not happen between messages a receiver sees within one outage.
 """
 
-from __future__ import annotations
-
 DEFAULT_MODULUS = 2**32
 
 

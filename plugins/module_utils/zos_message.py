@@ -19,8 +19,6 @@ job logs):
 Anything else (Linux console output, free text) has no code; the parse never fails.
 """
 
-from __future__ import annotations
-
 import re
 
 _LEAD = r"""
