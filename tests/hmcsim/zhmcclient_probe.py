@@ -1,0 +1,57 @@
+"""Run under the zhmcclient venv: drives hmcsim with the reference client and prints what it saw as JSON.
+
+Usage: python zhmcclient_probe.py '<json: host, ws_port, stomp_port, ca_file, control>'
+"""
+
+import json
+import sys
+import threading
+import urllib.request
+
+import zhmcclient
+
+
+def control(base, path, body):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def main():
+    sim = json.loads(sys.argv[1])
+    session = zhmcclient.Session(sim["host"], "operator", "operator-password", port=sim["ws_port"],
+                                 verify_cert=sim["ca_file"])
+    client = zhmcclient.Client(session)
+    result = {"api_version": client.query_api_version()["api-major-version"]}
+    cpcs = client.cpcs.list()
+    result["cpcs"] = sorted(c.name for c in cpcs)
+    cpc1 = client.cpcs.find(name="CPC1")
+    result["partitions"] = sorted(p.name for p in cpc1.partitions.list())
+    partition = cpc1.partitions.find(name="PART1")
+    os_topic = partition.open_os_message_channel(include_refresh_messages=True)
+    result["os_topic"] = os_topic
+    result["topics"] = session.get_notification_topics()
+    job_topic = session.job_topic
+    receiver = zhmcclient.NotificationReceiver([os_topic, job_topic], sim["host"], "operator",
+                                               "operator-password", port=sim["stomp_port"],
+                                               verify_cert=sim["ca_file"])
+
+    def trigger():
+        control(sim["control"], "/os-message", {"resource": "PART1", "text": "Hello from hmcsim"})
+        control(sim["control"], "/step", {"kind": "job_completion", "resource": "PART1"})
+
+    threading.Timer(1.0, trigger).start()
+    received = []
+    for headers, message in receiver.notifications():
+        received.append({"headers": dict(headers), "message": message})
+        if len(received) == 2:
+            break
+    receiver.close()
+    result["received"] = received
+    session.logoff()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
