@@ -1,7 +1,6 @@
 """hmcsim's STOMP endpoint over TLS: login, topic checks, MESSAGE headers, heart-beats, drop and stall."""
 
 import json
-import time
 
 from hmcsim_wire import Api, Stomp
 
