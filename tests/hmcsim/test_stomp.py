@@ -75,3 +75,22 @@ def test_stall_is_half_open_then_drop(hmcsim_factory):
     assert stomp.heartbeats > before, "heart-beats resume after the stall"
     assert sim.control.drop_connections()["dropped"] == 1
     assert stomp.closed_within(2)
+
+
+def test_bcpii_delivery_split_and_heartbeat(hmcsim):
+    api = Api(hmcsim)
+    cpc1 = next(c["object-uri"] for c in api.ok("GET", "/api/cpcs")["cpcs"] if c["name"] == "CPC1")
+    reg = api.ok("POST", f"{cpc1}/operations/bcpii-notification-registrations",
+                 {"target-name": "PART1", "event-name": "os-message", "owner-id": "eda"})
+    stomp = Stomp(hmcsim)
+    stomp.connect(api.logon_result["api-session"], api.logon_result["session-credential"])
+    assert stomp.subscribe(reg["topic-name"]).command == "RECEIPT"
+    hmcsim.control.step("split_os_message", resource="PART1", text="A" * 150 + "B" * 100, chunk=100)
+    hmcsim.control.step("bcpii_heartbeat")
+    parts = [json.loads(stomp.frame().body) for _ in range(3)]
+    assert [p["body"]["os-messages"][0]["message-text"] for p in parts] == ["A" * 100, "A" * 50 + "B" * 50, "B" * 50]
+    assert all(p["headers"] == parts[0]["headers"] for p in parts)
+    assert {"target-name": "PART1", "event-name": "os-message", "notification-type": "os-message"}.items() <= \
+        parts[0]["headers"].items()
+    heartbeat = json.loads(stomp.frame().body)
+    assert heartbeat["headers"]["notification-type"] == "console-heartbeat" and heartbeat["body"] is None
