@@ -1,0 +1,79 @@
+"""Pure recovery logic: OS message de-duplication (wrap-aware), sequence gaps, backoff, handoff."""
+
+import asyncio
+import threading
+
+import pytest
+
+from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
+from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
+from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import (
+    OsMessageLedger,
+    SessionSequence,
+    status_changes,
+)
+
+
+def test_ledger_drops_duplicates_and_older_messages():
+    ledger = OsMessageLedger()
+    assert ledger.resume_from("/p/1") is None
+    assert [ledger.admit("/p/1", n) for n in (5, 6, 6, 4, 7)] == [True, True, False, False, True]
+    assert ledger.resume_from("/p/1") == 8
+    assert ledger.admit("/p/2", 6)  # per resource
+
+
+def test_ledger_is_wrap_aware():
+    ledger = OsMessageLedger()
+    top = 2**32 - 1
+    assert ledger.admit("/p", top - 1) and ledger.admit("/p", top)
+    assert ledger.admit("/p", 0) and ledger.admit("/p", 1)
+    assert not ledger.admit("/p", top)
+
+
+def test_session_sequence_gaps():
+    seq = SessionSequence()
+    assert [seq.missed("s1", n) for n in (0, 1, 2, 5, 6)] == [0, 0, 0, 2, 0]
+    assert seq.missed("s1", 0) == 0  # numbering restarted with a new connection: no gap
+    assert seq.missed("s2", 9) == 0
+
+
+def test_status_changes():
+    assert status_changes({"a": "active", "b": "stopped"}, {"a": "stopped", "b": "stopped", "c": "x"}) == [
+        ("a", "active", "stopped")]
+
+
+def test_backoff_grows_caps_and_jitters():
+    backoff = Backoff(1.0, 10.0, rand=lambda: 0.5)
+    assert [backoff.next_delay() for _ in range(6)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    low = Backoff(1.0, 10.0, rand=lambda: 0.0)
+    high = Backoff(1.0, 10.0, rand=lambda: 1.0)
+    assert low.next_delay() == 0.75 and high.next_delay() == 1.25
+
+
+def test_backoff_budget_per_outage():
+    backoff = Backoff(1.0, 10.0, max_attempts=2)
+    backoff.next_delay()
+    backoff.next_delay()
+    with pytest.raises(BudgetExhausted):
+        backoff.next_delay()
+    assert Backoff(1.0, 10.0, max_attempts=2).next_delay() > 0  # a new outage gets a new budget
+
+
+def test_handoff_is_lossless_ordered_and_blocks_when_full():
+    async def scenario():
+        handoff = Handoff(asyncio.get_running_loop(), capacity=4)
+        total = 1000
+        producer = threading.Thread(target=lambda: [handoff.put(i) for i in range(total)])
+        producer.start()
+        await asyncio.sleep(0.05)
+        assert len(handoff) == 4  # the producer blocks instead of dropping
+        received = [await handoff.get() for _ in range(total)]
+        producer.join()
+        assert received == list(range(total))
+        handoff.close()
+        with pytest.raises(HandoffClosed):
+            handoff.put("late")
+        with pytest.raises(HandoffClosed):
+            await handoff.get()
+
+    asyncio.run(scenario())
