@@ -66,7 +66,7 @@ class BrokerPublisher:
                              "content-type": "application/json;charset=utf-8" if body else "text/plain",
                              "priority": "4", "expires": "0"})
         async with self._lock:
-            self.writer.write(encode("SEND", send_headers, body.encode()))
+            self.writer.write(encode("SEND", send_headers, body if isinstance(body, bytes) else body.encode()))
             await self.writer.drain()
         self.sent += 1
 

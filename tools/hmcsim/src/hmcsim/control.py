@@ -1,5 +1,7 @@
 """The control API (loopback HTTP, JSON): lets tests and demos drive the console and read back what it saw."""
 
+import base64
+import binascii
 import json
 
 from aiohttp import web
@@ -56,6 +58,8 @@ async def inject(request: web.Request) -> web.Response:
     if not isinstance(ntype, str):
         raise ControlError("notification_type (string) is required")
     headers = sim.notifier.headers(ntype, resource, {k: str(v) for k, v in body.get("headers", {}).items()})
+    for name in body.get("drop_headers", []):
+        headers.pop(name, None)
     if "topic" in body:
         topics = [body["topic"]]
     else:
@@ -63,14 +67,40 @@ async def inject(request: web.Request) -> web.Response:
         if topic_type not in TOPIC_TYPES:
             raise ControlError(f"topic_type must be one of {', '.join(TOPIC_TYPES)}")
         topics = _topics_for(sim, topic_type, resource)
-    payload = body.get("body")
+    payload = _raw_bytes(body, "body_base64") if "body_base64" in body else body.get("body")
     if form == "bcpii":
         headers.setdefault("target-name", resource.name if resource else sim.console.name)
         headers.setdefault("event-name", ntype)
-        payload, headers = json.dumps({"headers": headers, "body": payload}), {"timestamp": headers["timestamp"]}
+        if not isinstance(payload, bytes):  # body_base64 is then the whole frame body, as given
+            payload = json.dumps({"headers": headers, "body": payload})
+        headers = {"timestamp": headers["timestamp"]}
     for topic in topics:
         await sim.notifier.to_topic(topic, headers, payload)
     return web.json_response({"topics": topics, "global-sequence-nr": headers.get("global-sequence-nr")})
+
+
+def _raw_bytes(body: dict, field: str) -> bytes:
+    """Bytes given as base64, so that tests can send what JSON cannot carry (invalid UTF-8, NUL)."""
+    try:
+        return base64.b64decode(body[field], validate=True)
+    except (binascii.Error, TypeError) as exc:
+        raise ControlError(f"{field} must be base64 text: {exc}") from None
+
+
+async def stomp_error(request: web.Request) -> web.Response:
+    """An ERROR frame to every STOMP connection, then close it, as a broker does when it revokes a topic."""
+    body = await _body(request)
+    message = body.get("message")
+    if not isinstance(message, str) or not message:
+        raise ControlError("message (string) is required")
+    count = await request.app["sim"].stomp.error_all(message, str(body.get("detail", "")))
+    return web.json_response({"errors": count})
+
+
+async def raw_frame(request: web.Request) -> web.Response:
+    """Raw bytes queued to every STOMP connection as they are (malformed frames for hostile-input tests)."""
+    data = _raw_bytes(await _body(request), "data_base64")
+    return web.json_response({"sent": await request.app["sim"].stomp.send_raw_all(data)})
 
 
 async def step(request: web.Request) -> web.Response:
@@ -106,6 +136,8 @@ def make_control_app(sim) -> web.Application:
         app.router.add_get(f"/{name}", _getter(name))
     app.router.add_post("/inject", inject)
     app.router.add_post("/step", step)
+    app.router.add_post("/stomp-error", stomp_error)
+    app.router.add_post("/raw-frame", raw_frame)
     for path, kind in (("os-message", "os_message"), ("storm", "storm"), ("drop", "drop_connections"),
                        ("stall", "stall_heartbeats"), ("restart", "restart"), ("shutting-down", "shutting_down"),
                        ("status", "status_change"), ("fail-next-job", "fail_next_job")):

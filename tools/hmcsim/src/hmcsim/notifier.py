@@ -16,7 +16,7 @@ from hmcsim.model import Console, Resource, Session
 class Sink(Protocol):
     """Something that delivers (topic, headers, body) to subscribers."""
 
-    async def deliver(self, topic: str, headers: dict, body: str) -> None: ...
+    async def deliver(self, topic: str, headers: dict, body: str | bytes) -> None: ...
 
 
 def now_ms() -> int:
@@ -44,7 +44,7 @@ class Notifier:
 
     async def to_topic(self, topic: str, headers: dict, body) -> None:
         """Deliver one notification to one topic through every sink (awaiting backpressure)."""
-        text = body if isinstance(body, str) else ("" if body is None else json.dumps(body))
+        text = body if isinstance(body, (str, bytes)) else ("" if body is None else json.dumps(body))
         self.published += 1
         for sink in self.sinks:
             await sink.deliver(topic, headers, text)

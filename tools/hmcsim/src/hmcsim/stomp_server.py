@@ -6,6 +6,7 @@ longer than ``slow_consumer_seconds`` is disconnected, as a broker would do.
 """
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -14,6 +15,9 @@ from hmcsim.model import Console
 from hmcsim.stomp_frames import Frame, FrameError, FrameParser, encode
 
 LOG = logging.getLogger("hmcsim.stomp")
+
+DELIVERY_OVERRIDES = ("session-sequence-nr", "message-id", "expires", "priority", "content-type")
+"""Per-delivery headers that an injected notification may set itself (sequence jumps, garbage values)."""
 
 
 class StompConnection:
@@ -224,9 +228,10 @@ class StompServer:
         while not conn.queue.empty() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
 
-    async def deliver(self, topic: str, headers: dict, body: str) -> None:
+    async def deliver(self, topic: str, headers: dict, body: str | bytes) -> None:
         """Sink interface: a MESSAGE frame to every subscription of topic, with per-connection sequence numbers."""
-        payload = body.encode()
+        payload = body if isinstance(body, bytes) else body.encode()
+        overrides = {k: v for k, v in headers.items() if k in DELIVERY_OVERRIDES}
         for conn in list(self.connections.values()):
             for sub_id, sub_topic in list(conn.subscriptions.items()):
                 if sub_topic != topic or conn.closed:
@@ -240,8 +245,25 @@ class StompServer:
                     "content-type": "application/json;charset=utf-8" if payload else "text/plain",
                     "content-length": str(len(payload)),
                 }
+                frame_headers.update(overrides)
                 frame_headers.setdefault("timestamp", str(int(time.time() * 1000)))
                 await conn.enqueue(encode("MESSAGE", frame_headers, payload))
+
+    async def error_all(self, message: str, detail: str = "") -> int:
+        """ERROR frame, then a graceful close, on every connection (a broker revoking access)."""
+        connections = [conn for conn in self.connections.values() if not conn.closed]
+        for conn in connections:
+            with contextlib.suppress(ConnectionError, OSError):
+                await self._error(conn, message, detail)
+                conn.writer.close()
+        return len(connections)
+
+    async def send_raw_all(self, data: bytes) -> int:
+        """Queue raw bytes to every established connection, in order with its other frames."""
+        connections = [conn for conn in self.connections.values() if conn.grant is not None and not conn.closed]
+        for conn in connections:
+            await conn.enqueue(data)
+        return len(connections)
 
     def drop_all(self) -> int:
         connections = list(self.connections.values())

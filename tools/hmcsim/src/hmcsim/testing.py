@@ -3,6 +3,7 @@
 Only the standard library is used here, so any test environment that can import hmcsim can use it.
 """
 
+import base64
 import json
 import os
 import subprocess
@@ -39,9 +40,19 @@ class ControlClient:
 
     # actions
     def inject(self, notification_type: str, *, resource=None, topic=None, topic_type=None, headers=None,
-               body=None, form="stomp") -> dict:
+               body=None, form="stomp", body_bytes: bytes | None = None, drop_headers=None) -> dict:
+        raw = None if body_bytes is None else base64.b64encode(body_bytes).decode()
         return self._post("/inject", notification_type=notification_type, resource=resource, topic=topic,
-                          topic_type=topic_type, headers=headers, body=body, form=form)
+                          topic_type=topic_type, headers=headers, body=body, form=form, body_base64=raw,
+                          drop_headers=drop_headers)
+
+    def stomp_error(self, message: str, detail: str = "") -> dict:
+        """ERROR frame with this message header, then close, on every STOMP connection."""
+        return self._post("/stomp-error", message=message, detail=detail)
+
+    def raw_frame(self, data: bytes) -> dict:
+        """Raw bytes to every established STOMP connection (malformed frames)."""
+        return self._post("/raw-frame", data_base64=base64.b64encode(data).decode())
 
     def os_message(self, resource: str, text: str, *, held=False, priority=False, reply_id=None, prompt=None):
         return self._post("/os-message", resource=resource, text=text, held=held, priority=priority,
