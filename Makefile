@@ -46,11 +46,11 @@ integration: venv
 		$(BIN)/python -m pytest -q tests/hmcsim tests/integration $(PYTEST_ARGS)
 
 # ansible-test needs the checkout at .../ansible_collections/zhmc/notifications; it gets a copy of the files
-# git knows (tools/ and benchmarks/ are dev-only and not shipped, so they are left to ruff and pytest).
+# git knows (tools/, its tests and benchmarks/ are dev-only and not shipped, so they are left to ruff and pytest).
 sanity: $(VENV)/.stamp
 	rm -rf build/ansible_collections
 	mkdir -p $(COLLECTION_DIR)
-	git ls-files --cached --others --exclude-standard | grep -vE '^(tools|benchmarks)/' \
+	git ls-files --cached --others --exclude-standard | grep -vE '^(tools|benchmarks|tests/hmcsim)/' \
 		| tar -cf - -T - | tar -xf - -C $(COLLECTION_DIR)
 	$(BIN)/python tests/sanity/install_get_pip.py
 	cd $(COLLECTION_DIR) && git init -q && git add -A && \
