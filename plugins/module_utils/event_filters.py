@@ -16,6 +16,8 @@ __metaclass__ = type  # noqa: UP001
 import fnmatch
 import re
 
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import to_bool
+
 SYNTHETIC_TYPES = ("connection-lost", "connection-restored", "notifications-missed", "parse-error",
                    "heartbeat-missed")
 REGEX_PREFIX = "re:"
@@ -111,9 +113,7 @@ def source_filter(spec, option="filters"):
     unknown = sorted(set(spec) - set(allowed))
     if unknown:
         raise ValueError(f"{option}: unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
-    exclude = spec.get("exclude_refresh", False)
-    if isinstance(exclude, str):
-        exclude = exclude.strip().lower() in ("true", "yes", "on", "1")
+    exclude = to_bool(spec.get("exclude_refresh"), f"{option}.exclude_refresh", False)
     matcher = EventMatcher(spec.get("types"), spec.get("classes"), spec.get("names"), spec.get("message_codes"),
                            exclude, option=option)
     if matcher.empty:
