@@ -47,7 +47,7 @@ def number(value, option, default, minimum=0.0, integer=False, positive=False):
     if _unset(value):
         return default
     what = "integer" if integer else "number"
-    kind = "a positive" if positive else "a non-negative"
+    kind = "a positive" if positive or minimum > 0 else "a non-negative"
     try:
         if isinstance(value, bool):
             raise ValueError()
