@@ -1,0 +1,43 @@
+"""Receiver (b), the reference: zhmcclient.NotificationReceiver over TLS, iterating notifications().
+
+Runs under ZHMCCLIENT_PYTHON (zhmcclient pins an older stomp.py). notifications() already parses the JSON
+body, so the loop only hands the text to the tally, as receiver (a) does.
+"""
+
+import argparse
+import threading
+
+import zhmcclient
+from bench_lib import Tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--times")
+    parser.add_argument("--idle-timeout", type=float, default=15)
+    args = parser.parse_args()
+    tally = Tally(args.count, keep_times=bool(args.times))
+    receiver = zhmcclient.NotificationReceiver([args.topic], args.host, "bench", "bench", port=args.port,
+                                               verify_cert=args.ca)
+    stop = threading.Event()
+
+    def loop():
+        for headers, message in receiver.notifications(stop_event=stop):
+            tally.message(message["os-messages"][0]["message-text"], headers["global-sequence-nr"])
+            if tally.done.is_set():
+                break
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    tally.wait_and_report(args.idle_timeout, args.times, zhmcclient=zhmcclient.__version__)
+    stop.set()
+    receiver.close()
+
+
+if __name__ == "__main__":
+    main()
