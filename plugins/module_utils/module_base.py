@@ -116,7 +116,7 @@ class HmcTask:
         try:
             result = perform(self)
         except HmcError as err:
-            self.fail(str(err))
+            self.fail(self._explain(err))
         except BaseException:
             self._close()
             raise
@@ -125,6 +125,14 @@ class HmcTask:
         if not self.diff_mode:
             result.pop("diff", None)
         self.module.exit_json(**scrub(result, secrets))
+
+    def _explain(self, err):
+        """The error text, with a hint when a given session ended and could not be renewed."""
+        if err.is_session_expired and not self.client.can_relogon:
+            return (f"{err} (the session in hmc_auth.session_id has ended, for example because the console "
+                    "restarted: create a new one with zhmc.notifications.session, or also give hmc_auth.userid and "
+                    "password so that the module can log on again)")
+        return str(err)
 
     def _secrets(self):
         if self.client is None:

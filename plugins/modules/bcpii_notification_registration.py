@@ -19,7 +19,7 @@ description:
   - "ASSUMPTION: the BCPii registration operations are not publicly documented. The collection uses the model
     described in its plugins/module_utils/bcpii_api.py."
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -65,9 +65,11 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: Reports the registrations that would be created and removed.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details: The registrations of O(owner_id) before and after.
 """

@@ -10,13 +10,13 @@ module: notification_topics_info
 short_description: List the notification topics of a console session
 version_added: 0.1.0
 description:
-  - Returns the notification topics of the session (Get Notification Topics): object, job, audit and security
+  - Returns the notification topics of the session (Get Notification Topics) for object, job, audit and security
     notifications, the OS message channels opened in the session and, on a Support Element, the BCPii topic.
   - Topics belong to a session. Pass a session created by M(zhmc.notifications.session) to see the topics that
     the event source will receive; with O(hmc_auth.userid) and O(hmc_auth.password) the module shows the topics
     of a new session of its own.
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -34,9 +34,11 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: The module only reads.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 """
 

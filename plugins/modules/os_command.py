@@ -18,7 +18,7 @@ description:
     message that existed when the command was sent, so no OS message channel and no broker connection is
     needed.
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -68,9 +68,11 @@ options:
     default: 1.0
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: The command is not sent; the module reports that it would be and checks that the target exists.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 notes:
   - Set C(no_log) on the task when the command or the reply contains a secret.

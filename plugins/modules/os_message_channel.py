@@ -20,7 +20,7 @@ description:
     change. A partition or LPAR whose operating system is not running or does not support messages is
     reported with C(os_not_running) and does not fail the task.
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -50,9 +50,11 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: Reports which channels would be opened, by looking at the session's open topics.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details: The names of the partitions or LPARs with an open channel, before and after.
 """

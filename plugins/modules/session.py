@@ -17,7 +17,7 @@ description:
     source so that it receives them.
   - With O(state=absent), logs off the session given in O(hmc_auth.session_id).
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -30,17 +30,19 @@ options:
     default: present
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details:
       - With O(state=present) the module logs on in check mode too, because later tasks in check mode need the
         session to read the console. A session is not configuration, so this is not reported as a change.
       - With O(state=absent) check mode reports whether the session would be logged off and does not do it.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 notes:
-  - The result of O(state=present) contains the session id and credential. Set C(no_log: true) on that task so
-    that they are not shown; the registered variable keeps the real values.
-  - End the session with O(state=absent) when done: consoles limit the number of sessions.
+  - "The result of O(state=present) contains the session id and credential. Set C(no_log: true) on that task so
+    that they are not shown; the registered variable keeps the real values."
+  - End the session with O(state=absent) when done, because consoles limit the number of sessions.
 """
 
 EXAMPLES = r"""
