@@ -124,6 +124,8 @@ channels:
       type: str
 """
 
+import re  # noqa: E402
+
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import (  # noqa: E402
     OS_MESSAGE_TOPIC,
     object_id,
@@ -155,6 +157,11 @@ def perform(task):
     if not params["hmc_auth"]["session_id"]:
         task.warn("This task logs on and off by itself, so the channels it opens close when it ends: create a "
                   "session with zhmc.notifications.session and pass its hmc_auth to keep them")
+    if params["name_regex"] is not None:
+        try:  # as the source checks partition_regex: a typo fails here, not as a console error after logon
+            re.compile(params["name_regex"])
+        except re.error as err:
+            task.fail(f"name_regex: invalid regular expression {params['name_regex']!r}: {err}")
     guests = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), params["names"],
                                   params["name_regex"])
     if not guests:
