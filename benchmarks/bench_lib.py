@@ -137,6 +137,36 @@ class Child:
             if line.get("event") == "error":
                 raise RuntimeError(f"{self.name}: {line.get('message')}; log: {self.log_tail()}")
 
+    def gather(self, kind: str, until: str, timeout: float) -> tuple[list[dict], dict]:
+        """All report lines of event kind that arrive before the line of event until (which is returned too)."""
+        found = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.name}: no '{until}' within {timeout}s; log: {self.log_tail()}")
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.wait()}) before '{until}'; log: {self.log_tail()}")
+            if line.get("event") == kind:
+                found.append(line)
+            elif line.get("event") == until:
+                return found, line
+
+    def drain(self, kind: str) -> list[dict]:
+        """The report lines of event kind that are already there, without waiting."""
+        found = []
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                return found
+            if line is not None and line.get("event") == kind:
+                found.append(line)
+
     def send(self, text: str) -> None:
         self.proc.stdin.write(text + "\n")
         self.proc.stdin.flush()

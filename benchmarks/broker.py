@@ -3,7 +3,8 @@
 Never the system service: each run gets its own base directory, configuration and port, so benchmarks do not
 disturb (or get disturbed by) anything else on the machine. The broker is non-persistent, like a console's
 notification topics, with producer flow control on so that a slow subscriber slows the publisher down
-instead of making the broker drop messages.
+instead of making the broker drop messages. TCP_NODELAY is on: with Nagle's algorithm the broker holds
+small frames back until the client's delayed ACK (~40 ms), which would dominate every latency figure.
 
 The certificate is made once per run (hmcsim's CA helper) and shared with hmcsim (--cert-file), so the
 source verifies both the WS API and the broker with one CA file, as it does against a real console.
@@ -50,7 +51,7 @@ _CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
   </systemUsage></systemUsage>
   <sslContext><sslContext keyStore="file:{keystore}" keyStorePassword="{password}" keyStoreType="PKCS12"/></sslContext>
   <transportConnectors>
-   <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:{port}?transport.closeAsync=false"/>
+   <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:{port}?transport.closeAsync=false&amp;transport.tcpNoDelay=true"/>
   </transportConnectors>
  </broker>
 </beans>
