@@ -17,14 +17,14 @@ ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 PASSWORD = "operator-password"
 
 
-def run_playbook(name, sim, tmp_path, *args, expect_rc=0, **extra_vars):
+def run_playbook(name, sim, tmp_path, *args, expect_rc=0, environ=None, **extra_vars):
     """Run a playbook with the console's address, CA file and control URL as variables; returns its output."""
     variables = {"hmc_host": sim.hmc_host, "ca_file": sim.ca_file, "control": sim.endpoints["control"],
                  "ansible_python_interpreter": sys.executable, **extra_vars}
     vars_file = tmp_path / f"{name}.vars.json"
     vars_file.write_text(json.dumps(variables))
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false")
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false", **(environ or {}))
     done = subprocess.run([str(ANSIBLE_PLAYBOOK), str(PLAYBOOKS / name), "-e", f"@{vars_file}", *args],
                           capture_output=True, text=True, env=env, timeout=240, check=False)
     output = done.stdout + done.stderr
@@ -85,6 +85,13 @@ def held_reply_ids(sim, name):
 
 def test_failures_are_clear(hmcsim, tmp_path):
     run_playbook("failures.yml", hmcsim, tmp_path)
+    assert hmcsim.control.sessions() == []
+
+
+def test_connection_from_environment_variables(hmcsim, tmp_path):
+    environ = {"ZHMC_HOST": f"127.0.0.1:1,{hmcsim.hmc_host}", "ZHMC_USERID": "operator", "ZHMC_PASSWORD": PASSWORD,
+               "ZHMC_CA_CERTS": hmcsim.ca_file}
+    run_playbook("env.yml", hmcsim, tmp_path, environ=environ)
     assert hmcsim.control.sessions() == []
 
 
