@@ -109,13 +109,14 @@ def classify_failure(exc):
 def _root_cause(exc):
     """The innermost message of a requests/urllib3 exception chain (the useful part)."""
     cause = exc
-    while True:
+    for _depth in range(8):
         inner = getattr(cause, "reason", None)
         if inner is None and cause.args and isinstance(cause.args[0], BaseException):
             inner = cause.args[0]
         if not isinstance(inner, BaseException) or inner is cause:
-            return str(cause)
+            break
         cause = inner
+    return str(cause)
 
 
 class HmcClient:
