@@ -23,7 +23,6 @@ __metaclass__ = type  # noqa: UP001
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import time
 
@@ -47,6 +46,8 @@ AUTH_FAILURES_ALLOWED = 3
 """Rejected logins in a row during one outage before giving up (no retry storm against the console)."""
 
 OBJECT_TOPIC_TYPES_ALWAYS = ("console-shutting-down",)
+BCPII_PART_GAP = 1.0
+"""Seconds without a further part after which a held BCPii OS message is complete."""
 ACTIVE_STATUSES = ("active", "operating", "degraded", "exceptions")
 
 
@@ -98,6 +99,7 @@ class NotificationStream:
         self._reassembler = normalizer.BcpiiReassembler()
         self._last_bcpii_heartbeat = None
         self._tasks = []
+        self._order = None
         self.console = {"host": None, "type": "hmc"}
 
     # -- lifecycle ------------------------------------------------------------------------------------
@@ -105,10 +107,13 @@ class NotificationStream:
     async def run(self):
         """Connect (failures at start raise at once), then process until cancelled or StreamFailed."""
         self._loop = asyncio.get_running_loop()
+        self._order = asyncio.Lock()
         self._handoff = Handoff(self._loop, HANDOFF_CAPACITY)
         try:
             await self._connect()
             self._status = {uri: r["status"] for uri, r in self.resolution.resources.items()}
+            if self.spec["bcpii"]:
+                self._tasks.append(asyncio.ensure_future(self._flush_bcpii()))
             if self.spec["bcpii"] and self.options.get("bcpii_heartbeat"):
                 self._last_bcpii_heartbeat = time.monotonic()
                 self._tasks.append(asyncio.ensure_future(self._watch_bcpii_heartbeat()))
@@ -257,14 +262,28 @@ class NotificationStream:
             await self._emit(self._synthetic("notifications-missed", count=missed,
                                              topic={"name": topic, "type": topic_type}))
         if topic_type == subs.TOPIC_TYPES["bcpii"]:
-            events = []
-            for payload in self._reassembler.feed(_json(body)):
-                events.extend(normalizer.normalize_bcpii(payload, console=self.console, topic=topic,
-                                                         **self._normalize_options()))
-        else:
-            events = normalizer.normalize(headers, body, console=self.console, **self._normalize_options())
-        for event in events:
+            async with self._order:
+                await self._deliver_bcpii(self._reassembler.feed(body, time.monotonic()), topic)
+            return
+        for event in normalizer.normalize(headers, body, console=self.console, **self._normalize_options()):
             await self._deliver(event, topic_type)
+
+    async def _deliver_bcpii(self, payloads, topic):
+        for payload in payloads:
+            for event in normalizer.normalize_bcpii(payload, console=self.console, topic=topic,
+                                                    **self._normalize_options()):
+                await self._deliver(event, subs.TOPIC_TYPES["bcpii"])
+
+    async def _flush_bcpii(self):
+        """A BCPii message has no end marker: it is complete once no part came for BCPII_PART_GAP seconds."""
+        while True:
+            await asyncio.sleep(BCPII_PART_GAP / 2)
+            if len(self._reassembler):
+                async with self._order:
+                    topic = next((t for t, kind in self.resolution.topics.items()
+                                  if kind == subs.TOPIC_TYPES["bcpii"]), None)
+                    await self._deliver_bcpii(self._reassembler.flush_older_than(time.monotonic(), BCPII_PART_GAP),
+                                              topic)
 
     async def _deliver(self, event, topic_type):
         """Track, enrich, filter and emit one normalized event."""
@@ -296,11 +315,11 @@ class NotificationStream:
 
     def _object_event_wanted(self, kind, resource):
         """Object topic events are subscribed for inventory tracking too: emit only what object_changes asks."""
+        if kind in OBJECT_TOPIC_TYPES_ALWAYS:
+            return True
         changes = self.spec["object_changes"]
         if not changes:
             return False
-        if kind in OBJECT_TOPIC_TYPES_ALWAYS:
-            return True
         if kind not in changes["types"]:
             return False
         return not changes["classes"] or resource.get("class") in changes["classes"]
@@ -413,12 +432,3 @@ def _int(value, default=None):
     except (TypeError, ValueError):
         return default
 
-
-def _json(body):
-    """A BCPii frame body as the object the reassembler expects (the raw text when it is not JSON)."""
-    if isinstance(body, (bytes, bytearray)):
-        body = body.decode("utf-8", "replace")
-    try:
-        return json.loads(body)
-    except (TypeError, ValueError):
-        return body

@@ -204,6 +204,7 @@ class Receiver:
             ssl_args["verify"] = self._verify
         conn.set_ssl(**ssl_args)
         conn.set_listener("zhmc-receiver", self)
+        _notice_eof(conn.transport)
         self._conn = conn
         try:
             conn.connect(self._login, self._passcode, wait=False)
@@ -321,6 +322,32 @@ class Receiver:
             with contextlib.suppress(OSError):
                 os.unlink(self._bundle)
             self._bundle = None
+
+
+def _notice_eof(transport):
+    """Make stomp.py end its I/O loop when the peer closes the connection.
+
+    stomp.py 9.x reads TLS sockets in non-blocking mode and treats an empty
+    read as "no data yet", so a connection the broker closed is never noticed
+    (its loop spins until the next send fails). An end of stream seen here
+    switches the transport to its blocking rules, under which stomp.py raises
+    ConnectionClosedException, ends the loop and reports on_disconnected.
+    """
+    original = transport.receive
+
+    def receive():
+        try:
+            data = original()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise
+        except OSError:
+            transport.blocking = True
+            raise
+        if data is not None and len(data) == 0:
+            transport.blocking = True
+        return data
+
+    transport.receive = receive
 
 
 def _unverified_context():
