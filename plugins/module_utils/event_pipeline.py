@@ -45,7 +45,9 @@ HANDOFF_CAPACITY = 256
 AUTH_FAILURES_ALLOWED = 3
 """Rejected logins in a row during one outage before giving up (no retry storm against the console)."""
 
-OBJECT_TOPIC_TYPES_ALWAYS = ("console-shutting-down",)
+OBJECT_TOPIC_TYPES_ALWAYS = ("console-shutting-down", "parse-error")
+"""Object topic events emitted whatever object_changes selects: a parse-error is not a notification type the
+selection could name, and dropping it would lose an unreadable notification without a trace."""
 BCPII_PART_GAP = 1.0
 """Seconds without a further part after which a held BCPii OS message is complete."""
 ACTIVE_STATUSES = ("active", "operating", "degraded", "exceptions")
@@ -233,6 +235,14 @@ class NotificationStream:
                 continue
             messages = [m for m in (result or {}).get("os-messages") or [] if isinstance(m, dict)]
             messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
+            first = _int(messages[0].get("sequence-number")) if messages else None
+            if first is not None and seq_delta(first, begin) > 0:
+                # The console keeps a bounded history: what it no longer has is lost, so say how much.
+                gap = seq_delta(first, begin)
+                LOG.warning("%d OS messages of %s are no longer kept by the console", gap, resource["name"])
+                await self._emit(self._synthetic(
+                    "notifications-missed", count=gap, first_sequence=begin, last_sequence=begin + gap - 1,
+                    reason="OS messages no longer kept by the console", resource=self._resource_info(resource)))
             events = normalizer.normalize_os_messages(
                 _resource_props(resource), messages, console=self.console, topic=resource["topic"],
                 **self._normalize_options())
