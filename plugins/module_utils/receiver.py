@@ -45,6 +45,21 @@ except ImportError as exc:  # pragma: no cover - reported by callers
 
 LOG = logging.getLogger(__name__)
 
+
+class _HideLogin(logging.Filter):
+    """stomp.py logs every frame it sends at DEBUG, CONNECT with login and passcode in clear (-vv of
+    ansible-rulebook shows DEBUG): those are the session id and credential, or the password. Such a record is
+    replaced as a whole, so that no quoting or escaping of an odd password can let a part of it through."""
+
+    def filter(self, record):
+        text = record.getMessage()
+        if "passcode" in text or "login:" in text:
+            record.msg, record.args = "(a frame with login and passcode, not shown)", ()
+        return True
+
+
+logging.getLogger("stomp.py").addFilter(_HideLogin())
+
 # stomp.py multiplies the negotiated receive interval by this scale; a huge
 # value switches its receive check off (see the module docstring).
 _NO_STOMP_RECEIVE_CHECK = 1e9
@@ -200,7 +215,8 @@ class Receiver:
             reconnect_attempts_max=1, reconnect_sleep_initial=0.01, timeout=self._connect_timeout,
             keepalive=True)
         ssl_args = {"for_hosts": [(self.host, self.port)], "ca_certs": self._bundle_file}
-        if "verify" in inspect.signature(conn.set_ssl).parameters:
+        # Connection.set_ssl is a (*args, **kwargs) wrapper: the transport's signature tells whether verify exists.
+        if "verify" in inspect.signature(conn.transport.set_ssl).parameters:
             ssl_args["verify"] = self._verify
         conn.set_ssl(**ssl_args)
         conn.set_listener("zhmc-receiver", self)
@@ -209,8 +225,9 @@ class Receiver:
         try:
             conn.connect(self._login, self._passcode, wait=False)
         except Exception as exc:  # stomp.py raises several unrelated types here
+            reason = self._diagnose(exc)  # before _discard, which removes a CA bundle made from a directory
             self._discard()
-            raise ReceiverError(f"cannot connect to the STOMP broker at {self.where}: {self._diagnose(exc)}") from exc
+            raise ReceiverError(f"cannot connect to the STOMP broker at {self.where}: {reason}") from exc
         deadline = time.monotonic() + self._connect_timeout
         while not self._connected.is_set():
             if self._ended.is_set() or self._error or time.monotonic() > deadline:
