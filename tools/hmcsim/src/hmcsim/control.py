@@ -122,6 +122,11 @@ async def state(request: web.Request) -> web.Response:
     return web.json_response(request.app["sim"].describe())
 
 
+async def issued_sessions(request: web.Request) -> web.Response:
+    """Every session created since start, ended ones too, with its credential (secret-leak tests)."""
+    return web.json_response(request.app["sim"].console.issued)
+
+
 def _getter(name: str):
     async def handler(request: web.Request) -> web.Response:
         return web.json_response(request.app["sim"].describe()[name])
@@ -134,6 +139,7 @@ def make_control_app(sim) -> web.Application:
     app.router.add_get("/state", state)
     for name in ("sessions", "channels", "stomp", "logons", "os-commands", "jobs", "resources", "bcpii"):
         app.router.add_get(f"/{name}", _getter(name))
+    app.router.add_get("/issued-sessions", issued_sessions)
     app.router.add_post("/inject", inject)
     app.router.add_post("/step", step)
     app.router.add_post("/stomp-error", stomp_error)

@@ -133,6 +133,7 @@ class Console:
         self.resources: dict[str, Resource] = {}
         self.sessions: dict[str, Session] = {}
         self.logons = {"ok": 0, "failed": 0}
+        self.issued: list[dict] = []  # every session ever created, for tests that look for leaked secrets
         self.generation = 1
         self.down_until = 0.0
         self._session_counter = itertools.count(1)
@@ -210,6 +211,7 @@ class Console:
         session = Session(id=secrets.token_hex(16), credential=secrets.token_hex(16), user=user,
                           prefix=f"{self.name}.g{self.generation}.s{number:05d}", created=time.time())
         self.sessions[session.id] = session
+        self.issued.append({"id": session.id, "credential": session.credential, "userid": userid})
         return session
 
     def session(self, session_id: str | None) -> Session:

@@ -90,6 +90,10 @@ class ControlClient:
     def sessions(self) -> list:
         return self.request("GET", "/sessions")
 
+    def issued_sessions(self) -> list:
+        """Every session created since start (also ended ones): [{id, credential, userid}]."""
+        return self.request("GET", "/issued-sessions")
+
     def channels(self) -> list:
         return self.request("GET", "/channels")
 
