@@ -8,6 +8,7 @@ from hmcsim.errors import ApiError
 from hmcsim.model import Resource, Session
 from hmcsim.notifier import Notifier, now_ms
 
+_REPLY_ID_SHOWN = re.compile(r"^\s*[*@]\d{1,4}\s")
 _REPLY = re.compile(r"^\s*(?:R(?:EPLY)?\s+)?(\d{1,4})\s*,\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -24,6 +25,9 @@ class OsMessages:
         """Record a message in the resource's history and return its os-message-info."""
         sequence = resource.next_os_seq
         resource.next_os_seq += 1
+        if held and reply_id and not _REPLY_ID_SHOWN.match(text):
+            # z/OS shows a WTOR with its reply id in front ("*05 IEF238D ..."): that is where clients find it.
+            text = f"*{int(reply_id):02d} {text}"
         message = {"sequence-number": sequence, "message-id": str(reply_id if held and reply_id else sequence),
                    "message-text": text, "timestamp": now_ms(), "sound-alarm": bool(priority or held),
                    "is-priority": bool(priority), "is-held": bool(held), "prompt-text": prompt,
