@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 
 DOCUMENTATION = r"""
@@ -122,9 +123,27 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors impo
 LOG = logging.getLogger("zhmc.notifications.source")
 
 
+def _rearm_signal_handlers():
+    """Give SIGTERM and SIGINT back to the Python handlers ansible-rulebook registered for them.
+
+    ansible-rulebook turns both into KeyboardInterrupt, which cancels the sources so that they can clean up.
+    The JVM of its rules engine, started after that, installs its own handlers for them at the OS level and
+    exits the process at once, so the session would never be logged off (one leaked console session per
+    stopped activation). Python still knows its handlers: installing them again undoes the JVM's.
+    """
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            try:
+                signal.signal(signum, handler)
+            except ValueError:  # not the main thread: leave signal handling alone
+                return
+
+
 async def main(queue, args):
     """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
     options = source_options.parse(args)
+    _rearm_signal_handlers()
     connection = options["connection"]
     client = HmcClient(warn=LOG.warning, **connection)
     loop = asyncio.get_running_loop()
