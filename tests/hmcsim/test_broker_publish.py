@@ -56,4 +56,4 @@ def test_broker_receives_the_same_notifications(hmcsim_factory, activemq_broker,
     assert "global-sequence-nr" in frame.headers
     [message] = json.loads(frame.body)["os-messages"]
     assert (message["message-text"], message["is-held"], message["message-id"]) == \
-        ("IEF403I PAYROLL - STARTED - TIME=10.00.00", True, "12")
+        ("*12 IEF403I PAYROLL - STARTED - TIME=10.00.00", True, "12")

@@ -88,6 +88,15 @@ def test_list_os_messages_and_reply_clears_held_message(hmcsim):
     assert texts[-1] == "IEE600I REPLY TO 05 IS;CANCEL"
 
 
+def test_held_message_shows_its_reply_id_in_front_like_zos(hmcsim):
+    api = Api(hmcsim)
+    lp01 = api.find("logical-partition", "LP01")
+    hmcsim.control.os_message("LP01", "IEF238D JOB1 - REPLY DEVICE NAME OR 'CANCEL'.", held=True, reply_id="7")
+    hmcsim.control.os_message("LP01", "@08 IEA000A ALREADY SHOWN", held=True, reply_id="08")
+    texts = [m["message-text"] for m in api.ok("GET", f"{lp01}/operations/list-os-messages")["os-messages"]]
+    assert texts[-2:] == ["*07 IEF238D JOB1 - REPLY DEVICE NAME OR 'CANCEL'.", "@08 IEA000A ALREADY SHOWN"]
+
+
 def test_missing_task_permission_is_403_reason_1(hmcsim):
     viewer = Api(hmcsim, "viewer", "viewer-password")
     lp01 = viewer.find("logical-partition", "LP01")

@@ -28,7 +28,7 @@ def test_notification_kinds_become_events(hmcsim):
                                     reply_id="05")
             event = await source.wait_for(of_type("os-message"))
             message = event["hmc"]["os_message"]
-            assert message["code"] == "IEF238D" and message["held"] is True
+            assert (message["code"], message["reply_id"], message["held"]) == ("IEF238D", "05", True)
             assert event["hmc"]["resource"]["name"] == "PART1" and event["hmc"]["resource"]["cpc"] == "CPC1"
             assert event["meta"]["uuid"]
 

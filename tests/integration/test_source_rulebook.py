@@ -93,7 +93,7 @@ def trigger_every_kind(sim):
     control.step("split_os_message", resource="PART2", text=SPLIT_TEXT)
 
 
-EXPECTED = ["os IEA000I", "held IEF238D", "job complete", "status PART3 starting", "audit Logon",
+EXPECTED = ["os IEA000I", "held IEF238D 07", "job complete", "status PART3 starting", "audit Logon",
             f"bcpii IEA995I {len(SPLIT_TEXT)}"]
 
 
