@@ -77,17 +77,21 @@ def _measure(rig: Rig, kind: str, rate: int, seconds: float, sim) -> list:
     return [*_stats(sent, list(zip(gseqs, times)), count), f"{achieved:,.0f}"]
 
 
-def _rulebook(rig: Rig, rate: int, seconds: float, sim) -> list:
-    count = max(500, int(rate * seconds))
-    label = f"rb{rate}"
-    args = rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port)
+def rulebook_run(rig: Rig, sim, label: str, args: dict, count: int, rate: float, expected: int,
+                 timeout: float = 120) -> tuple[list[tuple[int, float]], dict, Path]:
+    """Run ansible-rulebook with the source (FQCN) and a rule that prints LAT <gseq> per OS message event.
+
+    Publishes count messages at rate (0 = burst) once the probes fire the rule, and waits until expected
+    data messages fired or nothing fired for timeout seconds. Returns the (gseq, time) of every data message
+    fired, the publisher's report and the file of send times.
+    """
     rulebook = rig.dir / f"{label}.yml"
     rulebook.write_text(RULEBOOK.format(args=json.dumps(args)))
     inventory = rig.dir / "inventory.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
-    collections = REPO_ROOT / ".tmp" / "collections"
-    env = {"ANSIBLE_COLLECTIONS_PATH": str(collections), "PYTHONUNBUFFERED": "1"}
+    env = {"ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / ".tmp" / "collections"), "PYTHONUNBUFFERED": "1"}
     argv = [str(REPO_ROOT / ".venv" / "bin" / "ansible-rulebook"), "-r", str(rulebook), "-i", str(inventory)]
+    (rig.dir / "logs").mkdir(exist_ok=True)
     log = open(rig.dir / "logs" / f"{label}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, **env},
                             cwd=rig.dir, bufsize=1)
@@ -109,17 +113,21 @@ def _rulebook(rig: Rig, rate: int, seconds: float, sim) -> list:
     send_times = rig.dir / f"send-{label}.bin"
     try:
         channel = rig.new_channel(sim, timeout=120)
-        publisher = rig.publisher(f"lat-pub-{label}", channel["topic-name"], count, rate=rate, times=send_times,
+        publisher = rig.publisher(f"pub-{label}", channel["topic-name"], count, rate=rate, times=send_times,
                                   object_uri=channel["object-uri"])
         publisher.expect("connected", 60)
         if not probe_seen.wait(120):
             raise TimeoutError("ansible-rulebook fired no rule on the probes")
         publisher.send("go")
-        sent_report = publisher.expect("sent", seconds * 3 + 60)
+        sent_report = publisher.expect("sent", count / max(rate, 100) * 3 + 120)
         rig.end(publisher)
         first = sent_report["first_gseq"]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not received or received[-1][0] < first + count - 1):
+        seen, idle_since = -1, time.monotonic()
+        while sum(1 for g, _ in received[-expected - 1:] if g >= first) < expected:
+            if len(received) != seen:
+                seen, idle_since = len(received), time.monotonic()
+            elif time.monotonic() - idle_since > timeout:
+                break
             time.sleep(0.2)
     finally:
         proc.terminate()
@@ -129,8 +137,14 @@ def _rulebook(rig: Rig, rate: int, seconds: float, sim) -> list:
             proc.kill()
         thread.join(5)
         log.close()
-    sent = _send_times(send_times, first)
-    data = [r for r in received if r[0] >= first]
+    return [r for r in received if r[0] >= first], sent_report, send_times
+
+
+def _rulebook(rig: Rig, rate: int, seconds: float, sim) -> list:
+    count = max(500, int(rate * seconds))
+    args = rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port)
+    data, sent_report, send_times = rulebook_run(rig, sim, f"rb{rate}", args, count, rate, count, timeout=60)
+    sent = _send_times(send_times, sent_report["first_gseq"])
     span = data[-1][1] - data[0][1] if len(data) > 1 else 0
     fired_rate = f"{(len(data) - 1) / span:,.0f}" if span > 0 else "-"
     return [*_stats(sent, data, count), f"{count / sent_report['seconds']:,.0f}", fired_rate]
