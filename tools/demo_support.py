@@ -66,8 +66,12 @@ def build_and_install(work: Path) -> Path:
     return collections
 
 
+def installed_collection(collections: Path) -> Path:
+    return collections / "ansible_collections" / "zhmc" / "notifications"
+
+
 def installed_rulebook(collections: Path, name: str) -> Path:
-    return collections / "ansible_collections" / "zhmc" / "notifications" / RULEBOOKS / name
+    return installed_collection(collections) / RULEBOOKS / name
 
 
 def write_inventory(work: Path) -> Path:
