@@ -121,7 +121,7 @@ class NotificationStream:
                 self._tasks.append(asyncio.ensure_future(self._watch_bcpii_heartbeat()))
             while True:
                 item = await self._handoff.get()
-                if type(item) is tuple:
+                if isinstance(item, tuple):
                     await self._on_frame(item[0], item[1])
                 elif item.receiver is self._receiver:
                     await self._on_lost(item.reason)
@@ -441,4 +441,3 @@ def _int(value, default=None):
         return int(value)
     except (TypeError, ValueError):
         return default
-

@@ -73,7 +73,7 @@ class BcpiiReassembler:
         Anything that is not a part (other types, unreadable data) is returned as given, after a held message of
         the same resource. Parts are returned as dicts.
         """
-        decoded, _ = decode_json(payload, self.max_body)
+        decoded = decode_json(payload, self.max_body)[0]
         part = _part(decoded)
         resource = _resource(decoded)
         held = self._held.get(resource)

@@ -321,4 +321,3 @@ def matches_new_resource(spec, resource_class, name, cpc_name):
         if entry["kind"] == resource_class and entry["cpc"] == cpc_name and re.fullmatch(entry["regex"], name or ""):
             return entry
     return None
-

@@ -69,7 +69,7 @@ class RunningSource:
 
     async def next(self, timeout=10.0):
         getter = asyncio.ensure_future(self.queue.get())
-        done, _ = await asyncio.wait({getter, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done = (await asyncio.wait({getter, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED))[0]
         if getter in done:
             event = getter.result()
             self.seen.append(event)
@@ -126,4 +126,3 @@ def _get(hmc, path):
 
 def run(coro):
     return asyncio.run(coro)
-

@@ -61,24 +61,24 @@ def test_waits_for_matching_os_messages(hmcsim, tmp_path):
     wait_subscribed(hmcsim, 2)
     for text in ("IEF238D JOB1 X", "IEA000I JOB2", "IEF238D JOB2 FIRST", "IEF238D JOB2 SECOND"):
         hmcsim.control.os_message("PART1", text)
-    output, _ = process.communicate(timeout=120)
+    output = process.communicate(timeout=120)[0]
     assert process.returncode == 0, output
     result = json.loads(out.read_text())
     assert result["found"] is True and result["changed"] is False
-    assert [e["hmc"]["os_message"]["text"] for e in result["events"]] == ["IEF238D JOB2 FIRST",
-                                                                            "IEF238D JOB2 SECOND"]
+    texts = [e["hmc"]["os_message"]["text"] for e in result["events"]]
+    assert texts == ["IEF238D JOB2 FIRST", "IEF238D JOB2 SECOND"]
     assert hmcsim.control.sessions() == [], "the module logs off its session"
 
 
 def test_timeout_fails_or_returns_not_found(hmcsim, tmp_path):
     process, out = start_playbook(hmcsim, tmp_path, subscriptions={"jobs": True}, conditions={}, timeout=1,
                                   fail_on_timeout=False)
-    output, _ = process.communicate(timeout=120)
+    output = process.communicate(timeout=120)[0]
     assert process.returncode == 0, output
     assert json.loads(out.read_text())["found"] is False
 
     (tmp_path / "strict").mkdir()
-    process, _ = start_playbook(hmcsim, tmp_path / "strict", subscriptions={"jobs": True}, conditions={}, timeout=1)
-    output, _ = process.communicate(timeout=120)
+    process = start_playbook(hmcsim, tmp_path / "strict", subscriptions={"jobs": True}, conditions={}, timeout=1)[0]
+    output = process.communicate(timeout=120)[0]
     assert process.returncode != 0
     assert "Timed out after 1.0s: 0 of 1 matching notification(s) arrived" in output

@@ -359,8 +359,8 @@ def test_sequence(session, global_nr, expected):
 
 
 def test_element_resource_has_the_object_as_parent():
-    headers = headers_of("property-change", **{"class": "nic", "name": "nic1", "element-id": "n1",
-                                                "element-uri": "/api/partitions/p1/nics/n1"})
+    element = {"class": "nic", "name": "nic1", "element-id": "n1", "element-uri": "/api/partitions/p1/nics/n1"}
+    headers = headers_of("property-change", **element)
     [event] = run(headers, "", resource_info={"/api/partitions/p1": {"cpc": "CPC1"}})
     assert event["hmc"]["resource"] == {"class": "nic", "name": "nic1", "uri": "/api/partitions/p1/nics/n1",
                                         "id": "n1", "cpc": "CPC1", "parent_uri": "/api/partitions/p1"}

@@ -45,7 +45,7 @@ bodies = st.one_of(
     st.text(max_size=200),
     st.binary(max_size=200),
     json_ish,
-    json_ish.map(lambda value: json.dumps(value)),
+    json_ish.map(json.dumps),
     json_ish.map(lambda value: json.dumps(value).encode()),
     st.integers(1, 5000).map(lambda depth: "[" * depth),
 )

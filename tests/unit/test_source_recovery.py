@@ -44,7 +44,7 @@ def test_status_changes():
 
 def test_backoff_grows_caps_and_jitters():
     backoff = Backoff(1.0, 10.0, rand=lambda: 0.5)
-    assert [backoff.next_delay() for _ in range(6)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    assert [backoff.next_delay() for _index in range(6)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
     low = Backoff(1.0, 10.0, rand=lambda: 0.0)
     high = Backoff(1.0, 10.0, rand=lambda: 1.0)
     assert low.next_delay() == 0.75 and high.next_delay() == 1.25
@@ -67,7 +67,7 @@ def test_handoff_is_lossless_ordered_and_blocks_when_full():
         producer.start()
         await asyncio.sleep(0.05)
         assert len(handoff) == 4  # the producer blocks instead of dropping
-        received = [await handoff.get() for _ in range(total)]
+        received = [await handoff.get() for _index in range(total)]
         producer.join()
         assert received == list(range(total))
         handoff.close()

@@ -100,12 +100,11 @@ EXAMPLES = r"""
 """
 
 
-
 def _add_collection_root():
     """ansible-rulebook runs this file with runpy: put the folder holding ansible_collections on sys.path."""
     # .../<root>/ansible_collections/zhmc/notifications/extensions/eda/plugins/event_source/hmc.py
     path = os.path.abspath(__file__)
-    for _ in range(7):
+    for _level in range(7):
         path = os.path.dirname(path)
     if os.path.basename(path) == "ansible_collections":
         root = os.path.dirname(path)
