@@ -66,6 +66,12 @@ build: $(VENV)/.stamp
 demo: $(VENV)/.stamp
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/demo.py $(DEMO_ARGS)
 
+# The demo rulebook against a real console: make demo-real VARS=my-console.yml (see docs/rulebooks.md).
+.PHONY: demo-real
+demo-real: $(VENV)/.stamp
+	@test -n "$(VARS)" || { echo "usage: make demo-real VARS=my-console.yml [DEMO_ARGS=--duration 600]"; exit 2; }
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/demo.py --vars $(VARS) $(DEMO_ARGS)
+
 bench: venv
 	PATH=$(CURDIR)/$(BIN):$$PATH ZHMCCLIENT_PYTHON=$(CURDIR)/$(ZVENV)/bin/python \
 		$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
