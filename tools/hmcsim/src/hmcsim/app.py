@@ -76,7 +76,7 @@ class Simulator:
         self.actions.restart(down_seconds)
         self.bcpii.console_restarted()
         self.stomp.drop_all()
-        self.stomp.refused_until = self.console.down_until
+        self.stomp.refuse(down_seconds, "error")
 
     def _tls(self) -> tuple[ssl.SSLContext, str]:
         opts = self.options
@@ -155,6 +155,7 @@ class Simulator:
                             "api-version": f"{console.api_version[0]}.{console.api_version[1]}"},
                 "endpoints": self.endpoints, "sessions": sessions, "channels": channels,
                 "stomp": self.stomp.describe(), "logons": dict(console.logons),
+                "stomp-logins": dict(self.stomp.logins),
                 "os-commands": self.os_messages.commands, "jobs": list(self.jobs.jobs.values()),
                 "resources": resources, "published": self.notifier.published,
                 "bcpii": list(self.bcpii.registrations.values())}

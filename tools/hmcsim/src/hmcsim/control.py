@@ -137,7 +137,8 @@ def make_control_app(sim) -> web.Application:
     app = web.Application(middlewares=[control_errors])
     app["sim"] = sim
     app.router.add_get("/state", state)
-    for name in ("sessions", "channels", "stomp", "logons", "os-commands", "jobs", "resources", "bcpii"):
+    for name in ("sessions", "channels", "stomp", "logons", "stomp-logins", "os-commands", "jobs", "resources",
+                 "bcpii"):
         app.router.add_get(f"/{name}", _getter(name))
     app.router.add_get("/issued-sessions", issued_sessions)
     app.router.add_post("/inject", inject)

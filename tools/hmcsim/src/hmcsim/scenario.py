@@ -36,7 +36,7 @@ STEP_FIELDS = {
     "restart": {"down_seconds": (NUMBER, False)},
     "bcpii_console_starting": {},
     "bcpii_heartbeat": {},
-    "drop_connections": {},
+    "drop_connections": {"refuse_seconds": (NUMBER, False), "refuse_with": (str, False)},
     "stall_heartbeats": {"seconds": (NUMBER, True)},
     "fail_next_job": {"resource": (str, True), "message": (str, False)},
 }
@@ -186,6 +186,8 @@ def _check_step(check: _Checker, step: dict, parent, index, path: str, names: se
         for name in needed:
             if name not in body:
                 check.fail(body, None, f"{path}.{kind}.{name}", f"required for action {body['action']}")
+    if kind == "drop_connections" and "refuse_with" in body:
+        check.choice(body["refuse_with"], body, "refuse_with", f"{path}.{kind}.refuse_with", ("close", "error"))
     if kind == "log_entry":
         check.choice(body["log"], body, "log", f"{path}.{kind}.log", ("audit", "security"))
     result = {"kind": kind, "line": step.line, **{k: v for k, v in body.items() if k != "on_reply"}}

@@ -111,9 +111,23 @@ class StompServer:
         self.slow_consumer_seconds = slow_consumer_seconds
         self.connections: dict[int, StompConnection] = {}
         self.refused_until = 0.0
+        self.refuse_with = "error"  # while refusing: "error" answers CONNECT with ERROR, "close" hangs up at once
+        self.logins = {"ok": 0, "failed": 0, "refused": 0}
         self._numbers = itertools.count(1)
 
+    def refuse(self, seconds: float, refuse_with: str = "close") -> None:
+        """Refuse new connections for seconds: "close" closes each at once (broker not accepting, no frame),
+        "error" answers its CONNECT with ERROR "Authentication failed" (sessions stay valid on the WS API)."""
+        if refuse_with not in ("close", "error"):
+            raise ValueError("refuse_with must be close or error")
+        self.refuse_with = refuse_with
+        self.refused_until = time.monotonic() + seconds
+
     async def handle(self, reader, writer) -> None:
+        if self.refuse_with == "close" and time.monotonic() < self.refused_until:
+            self.logins["refused"] += 1
+            writer.transport.abort()
+            return
         conn = StompConnection(self, reader, writer, next(self._numbers))
         self.connections[conn.number] = conn
         tasks = []
@@ -167,6 +181,7 @@ class StompServer:
         grant = None
         if time.monotonic() >= self.refused_until:
             grant = self.console.authenticate_stomp(conn.login, frame.headers.get("passcode", ""))
+        self.logins["failed" if grant is None else "ok"] += 1
         if grant is None:
             await self._error(conn, "Authentication failed",
                               f"User name [{conn.login}] or password is invalid.")

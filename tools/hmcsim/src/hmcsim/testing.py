@@ -61,8 +61,10 @@ class ControlClient:
     def storm(self, resource: str, rate: int, duration: float) -> dict:
         return self._post("/storm", resource=resource, rate=rate, duration=duration)
 
-    def drop_connections(self) -> dict:
-        return self._post("/drop")
+    def drop_connections(self, refuse_seconds: float | None = None, refuse_with: str | None = None) -> dict:
+        """Abort every STOMP connection; with refuse_seconds also refuse new ones for that long ("close": hang
+        up at once, the default; "error": answer CONNECT with ERROR "Authentication failed")."""
+        return self._post("/drop", refuse_seconds=refuse_seconds, refuse_with=refuse_with)
 
     def stall_heartbeats(self, seconds: float) -> dict:
         return self._post("/stall", seconds=seconds)
@@ -102,6 +104,10 @@ class ControlClient:
 
     def logons(self) -> dict:
         return self.request("GET", "/logons")
+
+    def stomp_logins(self) -> dict:
+        """STOMP CONNECTs answered CONNECTED (ok) or ERROR (failed), connections closed while refusing (refused)."""
+        return self.request("GET", "/stomp-logins")
 
     def os_commands(self) -> list:
         return self.request("GET", "/os-commands")

@@ -85,6 +85,8 @@ class StepRunner:
         elif kind == "bcpii_heartbeat":
             return {"delivered": await sim.bcpii.console_event("console-heartbeat", None)}
         elif kind == "drop_connections":
+            if step.get("refuse_seconds"):
+                sim.stomp.refuse(step["refuse_seconds"], step.get("refuse_with", "close"))
             return {"dropped": sim.stomp.drop_all()}
         elif kind == "stall_heartbeats":
             return {"stalled": sim.stomp.stall(step["seconds"])}
