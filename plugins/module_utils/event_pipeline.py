@@ -234,6 +234,8 @@ class NotificationStream:
                                                  resource=self._resource_info(resource)))
                 continue
             messages = [m for m in (result or {}).get("os-messages") or [] if isinstance(m, dict)]
+            if not messages:
+                continue  # nothing missed (an empty list would normalize to a parse-error)
             messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
             first = _int(messages[0].get("sequence-number")) if messages else None
             if first is not None and seq_delta(first, begin) > 0:
