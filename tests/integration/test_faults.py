@@ -189,6 +189,25 @@ def test_os_messages_beyond_the_console_history_are_reported_missed_with_their_e
     run(scenario())
 
 
+def test_reconnect_with_nothing_missed_emits_only_the_connection_events(hmcsim):
+    """After an outage in which the console produced no OS message, recovery finds nothing: no parse-error or
+    other made-up event may appear, only connection-lost and connection-restored."""
+    async def scenario():
+        async with RunningSource(source_args(hmcsim, OS_PART1, reconnect=FAST_RECONNECT)) as source:
+            await until_subscribed(hmcsim, 2)
+            await asyncio.to_thread(hmcsim.control.os_message, "PART1", "NOP0001I before")
+            await source.wait_for(of_type("os-message"))
+            await asyncio.to_thread(hmcsim.control.drop_connections)
+            await source.wait_for(of_type("connection-restored"), timeout=30)
+            await until_subscribed(hmcsim, 2)
+            await asyncio.to_thread(hmcsim.control.os_message, "PART1", "NOP0002I after")
+            await source.wait_for(lambda e: (e["hmc"].get("os_message") or {}).get("code") == "NOP0002I")
+            assert [e["hmc"]["type"] for e in source.seen] == ["os-message", "connection-lost",
+                                                               "connection-restored", "os-message"]
+
+    run(scenario())
+
+
 def _handoffs():
     """The source's thread-to-asyncio handoffs alive in this process (the source runs in-process here)."""
     return [o for o in gc.get_objects() if type(o).__name__ == "Handoff" and not o._closed]
