@@ -197,6 +197,9 @@ class Receiver:
     def on_error(self, frame):
         self._last_rx = time.monotonic()
         message = frame.headers.get("message") or (frame.body or "").strip() or "ERROR frame without message"
+        for secret in (self._login, self._passcode):  # ActiveMQ echoes the login, which may be the session id
+            if secret:
+                message = message.replace(secret, "********")
         self._error = message
         LOG.warning("broker %s:%s sent ERROR: %s", self.host, self.port, message)
 
