@@ -3,8 +3,11 @@
 Never the system service: each run gets its own base directory, configuration and port, so benchmarks do not
 disturb (or get disturbed by) anything else on the machine. The broker is non-persistent, like a console's
 notification topics, with producer flow control on so that a slow subscriber slows the publisher down
-instead of making the broker drop messages. TCP_NODELAY is on: with Nagle's algorithm the broker holds
-small frames back until the client's delayed ACK (~40 ms), which would dominate every latency figure.
+instead of making the broker drop messages. The memory limit is small (64 MB) on purpose: flow control then
+holds the publisher back early, while a large backlog in the heap sends the JVM into garbage collection that
+slows the broker to a crawl (seen with 384 MB: a 1,000,000 message storm stalled). TCP_NODELAY is on: with
+Nagle's algorithm the broker holds small frames back until the client's delayed ACK (~40 ms), which would
+dominate every latency figure.
 
 The certificate is made once per run (hmcsim's CA helper) and shared with hmcsim (--cert-file), so the
 source verifies both the WS API and the broker with one CA file, as it does against a real console.
@@ -61,7 +64,7 @@ _CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
 class Broker:
     """start() / stop(); host, port and ca describe where clients connect."""
 
-    def __init__(self, base: Path, certs: dict, port: int, heap_mb: int = 768, memory_mb: int = 384):
+    def __init__(self, base: Path, certs: dict, port: int, heap_mb: int = 512, memory_mb: int = 64):
         self.base = base
         self.certs = certs
         self.host = "127.0.0.1"

@@ -11,6 +11,7 @@ for the latest results and what each benchmark does. --out FILE also appends the
 
 import argparse
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -68,6 +69,8 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30, help="soak duration")
     parser.add_argument("--out", type=Path, help="append the tables to this markdown file")
     args = parser.parse_args()
+    # SIGTERM must unwind like Ctrl-C, so that every benchmark's finally stops its broker, hmcsim and children.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     command = "make bench" + (f' BENCH_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else "")
     failed = 0
     for name in args.only or DEFAULT:

@@ -45,6 +45,7 @@ def run(minutes: float) -> str:
     fault_every, burst_every, status_every = FAULT_EVERY * scale, BURST_EVERY * scale, STATUS_EVERY * scale
     rig = Rig("soak")
     faults: dict[str, int] = {"drop": 0, "stall": 0, "restart": 0}
+    fault_log: list[tuple[float, str]] = []
     try:
         scenario = rig.dir / "soak.yaml"
         scenario.write_text(SCENARIO + STATUS_GUEST)
@@ -64,10 +65,12 @@ def run(minutes: float) -> str:
         while (elapsed := time.monotonic() - started) < seconds:
             if elapsed >= next_fault:
                 kind = next(kinds)
+                fault_log.append((time.time(), kind))
                 _fault(sim, kind)
                 faults[kind] += 1
                 next_fault += fault_every
             if elapsed >= next_burst:
+                fault_log.append((time.time(), "burst"))
                 sim.control.storm("PART2", 400, 5)
                 next_burst += burst_every
             if elapsed >= next_status:
@@ -82,10 +85,30 @@ def run(minutes: float) -> str:
         rig.end(source)
     finally:
         rig.stop()
-    return _report(log, produced, faults, minutes)
+    return _report(log, produced, faults, minutes, fault_log)
 
 
-def _report(log: EventLog, produced: dict, faults: dict, minutes: float) -> str:
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], n)
+        else:
+            ranges.append((n, n))
+    return ranges
+
+
+def _explain(log: EventLog, uri: str, gap: tuple[int, int], fault_log: list) -> str:
+    """Where a gap sits: when the messages around it arrived and which fault or burst came last before."""
+    before = next((t for u, s, t in log.os if u == uri and s == gap[0] - 1), None)
+    after = next((t for u, s, t in log.os if u == uri and s == gap[1] + 1), None)
+    cause = [f"last {kind} {before - t:.1f}s earlier" for t, kind in fault_log if before and t <= before][-1:]
+    return (f"seq {gap[0]}-{gap[1]}: last before arrived {before and time.strftime('%H:%M:%S', time.localtime(before))}"
+            f", next after {after - before:.2f}s later" if before and after else f"seq {gap[0]}-{gap[1]}") + (
+            f" ({cause[0]})" if cause else "")
+
+
+def _report(log: EventLog, produced: dict, faults: dict, minutes: float, fault_log: list) -> str:
     first_seen: dict[str, int] = {}
     delivered: dict[str, set] = {}
     duplicates = 0
@@ -96,9 +119,12 @@ def _report(log: EventLog, produced: dict, faults: dict, minutes: float) -> str:
         numbers.add(seq)
     rows = []
     total_in = total_out = total_lost = 0
+    gaps: list[str] = []
     for uri, first in sorted(first_seen.items()):
         expected = set(range(first, produced.get(uri, first)))
-        lost = len(expected - delivered[uri])
+        missing = expected - delivered[uri]
+        lost = len(missing)
+        gaps += [f"{uri.rsplit('/', 1)[-1][:8]} " + _explain(log, uri, g, fault_log) for g in _ranges(missing)[:5]]
         rows.append([uri.rsplit("/", 1)[-1][:8], f"{len(expected):,}", f"{len(delivered[uri]):,}", lost])
         total_in += len(expected)
         total_out += len(delivered[uri])
@@ -129,4 +155,4 @@ def _report(log: EventLog, produced: dict, faults: dict, minutes: float) -> str:
              f"{max(samples):.1f}" if samples else "-", "", ""],
             ["RSS growth after the first 2 min (MiB)", f"{growth:+.1f}", "flat (< 20)",
              "yes" if growth < 20 else "NO"],
-        ]), "", f"RSS over time (MiB): {timeline}"])
+        ]), "", f"RSS over time (MiB): {timeline}", *(["", "Lost OS messages (first ranges):", *gaps] if gaps else [])])
