@@ -193,6 +193,7 @@ class NotificationStream:
         backoff = Backoff(reconnect.get("initial_delay", 1.0), reconnect.get("max_delay", 60.0),
                           reconnect.get("max_attempts", 0))
         rejected = 0
+        new_session = False
         while True:
             try:
                 delay = backoff.next_delay()
@@ -200,6 +201,9 @@ class NotificationStream:
                 raise StreamFailed(f"cannot reconnect to the console: {err}") from None
             await asyncio.sleep(delay)
             try:
+                if new_session:
+                    await self._call(self._replace_session)
+                    new_session = False
                 await self._connect()
                 return backoff.attempts
             except ReceiverError as err:
@@ -209,7 +213,7 @@ class NotificationStream:
                     if rejected >= AUTH_FAILURES_ALLOWED or not self.client.can_relogon:
                         raise StreamFailed(f"the broker keeps rejecting the login: {err.message}") from None
                     # The session may be gone without the WS API having noticed yet: start a new one.
-                    await self._call(self.client.logon)
+                    new_session = True
             except HmcError as err:
                 LOG.warning("reconnect attempt %d failed: %s", backoff.attempts, err)
                 if err.status in (401, 403) and not err.is_session_expired:
@@ -219,6 +223,16 @@ class NotificationStream:
                 elif err.is_session_expired and not self.client.can_relogon:
                     raise StreamFailed(f"the given session ended and there is no userid/password to log on "
                                        f"again: {err}") from None
+
+    def _replace_session(self):
+        """A new session for the broker login; an own session that may still live is logged off first, because
+        logon() forgets it and it would otherwise count against the console's session limit until it expires."""
+        if self.client.session_owned:
+            try:
+                self.client.logoff()
+            except HmcError as err:
+                LOG.info("could not log off the previous session: %s", err)
+        self.client.logon()
 
     async def _recover_os_messages(self):
         """Emit, in order, OS messages that arrived at the console while the connection was down."""
