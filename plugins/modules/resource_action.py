@@ -17,9 +17,9 @@ description:
     status change with M(zhmc.notifications.wait_for_notification), so that the job completion notification
     (which the console sends to the session that started the job only) reaches them.
   - Idempotent by status. A partition that is already active is not started again, an LPAR that is already
-    operating is not activated again, and so on; then no job is started and RV(changed) is false.
+    operating is not activated again, and so on; then no job is started and the module reports no change.
 author:
-  - zhmc.notifications developers
+  - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
 options:
@@ -62,10 +62,12 @@ options:
     default: 600
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details:
       - Reads the current status and reports whether a job would be started, without starting it.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details:
       - The status before and the status the action leads to.
