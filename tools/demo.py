@@ -35,6 +35,9 @@ QUIET_SECONDS = 3
 SETTLE_SECONDS = 90
 """After the last scenario step, the longest the demo waits for that (slow machines, busy CI)."""
 
+DEFAULT_STATE = "~/.local/state/zhmc.notifications"
+"""The roles' default zhmc_state_dir."""
+
 STYLE = {"os": ("  OS     ", "0"), "held": ("  HELD   ", "1;33"), "status": ("  STATUS ", "1;35"),
          "job": ("  JOB    ", "36"), "log": ("  LOG    ", "34"), "rule": ("  RULE   ", "1;32"),
          "action": ("  ACTION ", "1;32"), "error": ("  ERROR  ", "1;31"), "other": ("         ", "2"),
@@ -80,12 +83,15 @@ def demo_variables(work: Path, sim) -> dict:
 
 
 def real_variables(path: Path, work: Path) -> dict:
-    """The user's vars file, with harmless defaults for what the demo rulebook needs and the file leaves out."""
+    """The user's vars file, with harmless defaults for what the demo rulebook needs and the file leaves out.
+
+    zhmc_state_dir is left to the file (or the roles' default ~/.local/state/zhmc.notifications): against a real
+    console the record of answered messages and the escalation log must outlive the demo."""
     variables = yaml.safe_load(path.read_text()) or {}
     actions = variables.get("message_actions") or []
     defaults = {"held_message_replies": [], "message_actions": [], "restart_systems": [], "audit_event_names": [],
                 "message_action_codes": [a["code"] for a in actions if not any(c in a["code"] for c in "*?:")],
-                "zhmc_state_dir": str(work / "state"), "watch_audit": False}
+                "watch_audit": False}
     return {**defaults, **variables}
 
 
@@ -124,7 +130,8 @@ def run(args) -> int:
         sim, steps = None, []
         if args.vars:
             variables = real_variables(args.vars, work)
-            term.emit("demo", f"watching the console {variables.get('hmc_host') or '(ZHMC_HOST)'} from {args.vars}")
+            term.emit("demo", f"watching the console {variables.get('hmc_host') or '(ZHMC_HOST)'} from {args.vars}; "
+                              f"state and escalations in {variables.get('zhmc_state_dir') or DEFAULT_STATE}")
         else:
             from hmcsim.testing import SimProcess
 
