@@ -56,8 +56,12 @@ sanity: $(VENV)/.stamp
 	cd $(COLLECTION_DIR) && git init -q && git add -A && \
 		PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
+# ansible-lint resolves zhmc.notifications.* (modules, roles) through a collections path that holds this checkout.
 lint: $(VENV)/.stamp
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --offline --profile production
+	mkdir -p build/lint/ansible_collections/zhmc
+	ln -sfn $(CURDIR) build/lint/ansible_collections/zhmc/notifications
+	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/lint \
+		$(BIN)/ansible-lint --offline --profile production
 
 build: $(VENV)/.stamp
 	mkdir -p dist
