@@ -31,6 +31,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils import subscrip
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
+from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
 from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import (
     OsMessageLedger,
@@ -270,12 +271,23 @@ class NotificationStream:
         after = {uri: r["status"] for uri, r in self.resolution.resources.items()}
         for uri, old, new in status_changes(self._status, after):
             resource = self.resolution.resources[uri]
-            event = self._synthetic("status-change", severity="warning", resource=self._resource_info(resource),
-                                    status={"old": old, "new": new, "old_additional": [], "new_additional": [],
-                                            "unacceptable": None},
-                                    recovered=True)
+            status = {"old": old, "new": new, "old_additional": [], "new_additional": [],
+                      "unacceptable": await self._has_unacceptable_status(resource)}
+            event = self._synthetic("status-change", severity=status_severity(status),
+                                    resource=self._resource_info(resource), status=status, recovered=True)
             await self._deliver(event, subs.TOPIC_TYPES["object"])
         self._status.update(after)
+
+    async def _has_unacceptable_status(self, resource):
+        """The console's own verdict on a status that changed unseen, so that rules on unacceptable fire; None
+        when it cannot be read (the status-change is emitted all the same)."""
+        try:
+            props = await asyncio.to_thread(self.client.get_properties, resource["uri"])
+        except HmcError as exc:
+            LOG.warning("cannot read the status of %s after a reconnect: %s", resource["name"], exc)
+            return None
+        value = props.get("has-unacceptable-status")
+        return value if isinstance(value, bool) else None
 
     # -- frames ---------------------------------------------------------------------------------------
 

@@ -91,13 +91,16 @@ def status_change(headers, body):
     if changes:
         status.update(old=changes[0]["old"], old_additional=changes[0]["old_additional"], new=changes[-1]["new"],
                       new_additional=changes[-1]["new_additional"], unacceptable=changes[-1]["unacceptable"])
+    return [({"changes": changes, "status": status}, status_severity(status))], problem
+
+
+def status_severity(status):
+    """critical for an unacceptable status, warning for a troubled one, info otherwise (docs/events.md)."""
     if status["unacceptable"]:
-        severity = "critical"
-    elif status["new"] in TROUBLE_STATUSES:
-        severity = "warning"
-    else:
-        severity = "info"
-    return [({"changes": changes, "status": status}, severity)], problem
+        return "critical"
+    if status["new"] in TROUBLE_STATUSES:
+        return "warning"
+    return "info"
 
 
 def _additional(value):
