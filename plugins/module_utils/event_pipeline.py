@@ -274,7 +274,7 @@ class NotificationStream:
             status = {"old": old, "new": new, "old_additional": [], "new_additional": [],
                       "unacceptable": await self._has_unacceptable_status(resource)}
             event = self._synthetic("status-change", severity=status_severity(status),
-                                    resource=self._resource_info(resource), status=status, recovered=True)
+                                    resource=self._resource_info(resource), changes=[], status=status, recovered=True)
             await self._deliver(event, subs.TOPIC_TYPES["object"])
         self._status.update(after)
 
