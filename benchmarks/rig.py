@@ -80,10 +80,10 @@ class Rig:
         return self.child(name, argv, stdin=True)
 
     def bare_receiver(self, name: str, topic: str, count: int, times: Path | None = None,
-                      python: str = PYTHON) -> Child:
+                      python: str = PYTHON, extra: list[str] | None = None) -> Child:
         """Receiver (a); python=ZHMCCLIENT_PYTHON runs it on zhmcclient's older stomp.py."""
         argv = [python, str(BENCH_DIR / "receiver_stomp.py"), "--port", str(self.broker.port), "--ca",
-                self.certs["ca"], "--topic", topic, "--count", str(count)]
+                self.certs["ca"], "--topic", topic, "--count", str(count), *(extra or [])]
         return self.child(name, argv + (["--times", str(times)] if times else []))
 
     def zhmcclient_receiver(self, name: str, topic: str, count: int, times: Path | None = None) -> Child:

@@ -16,9 +16,10 @@ import statistics
 from bench_lib import PYTHON, ZHMCCLIENT_PYTHON, table
 from rig import Rig
 
-KINDS = {"a": PYTHON, "a8": ZHMCCLIENT_PYTHON, "b": None, "c": None}
+KINDS = {"a": PYTHON, "a8": ZHMCCLIENT_PYTHON, "a9b": PYTHON, "b": None, "c": None}
 NAMES = {"a": "(a) bare stomp.py 9 listener + json.loads (transport limit)",
          "a8": "(a8) the same on stomp.py 8.2 (zhmcclient's pin)",
+         "a9b": "(a9b) stomp.py 9 with its TLS socket set back to blocking (experiment)",
          "b": "(b) zhmcclient.NotificationReceiver (stomp.py 8.2)",
          "c": "(c) zhmc.notifications.hmc main(), counting queue (stomp.py 9)"}
 
@@ -29,7 +30,8 @@ def _one(rig: Rig, kind: str, label: str, count: int, sim) -> dict:
     timeout = 120 + count / 500
     if kind.startswith("a"):
         topic, uri = f"bench.{label}", None
-        receiver = rig.bare_receiver(f"recv-{label}", topic, count, python=KINDS[kind])
+        receiver = rig.bare_receiver(f"recv-{label}", topic, count, python=KINDS[kind],
+                                     extra=["--blocking-tls"] if kind == "a9b" else None)
     elif kind == "b":
         topic, uri = f"bench.{label}", None
         receiver = rig.zhmcclient_receiver(f"recv-{label}", topic, count)
