@@ -21,6 +21,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.connection impo
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import (
     MASK,
     REQUESTS_IMPORT_ERROR,
+    RESOURCE_KINDS,
     HmcClient,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
@@ -59,6 +60,27 @@ def guest_kind(resource_type):
 def resource_type_of(kind):
     """The resource_type option value for a client kind, as modules return it."""
     return "lpar" if kind == "logical-partition" else "partition"
+
+
+def uri_kind(uri):
+    """partition or logical-partition, from a URI's collection segment; None for anything else."""
+    for kind, (segment, _key, _word) in RESOURCE_KINDS.items():
+        if uri.startswith(f"/api/{segment}/"):
+            return kind
+    return None
+
+
+def locate_guest(task):
+    """(uri, kind, properties) of the partition or LPAR that the options cpc_name + name + resource_type, or
+    uri, name (modules that act on one partition or LPAR declare these options); fails on a foreign URI."""
+    params = task.params
+    if params.get("uri"):
+        kind = uri_kind(params["uri"])
+        if kind is None:
+            task.fail(f"uri: {params['uri']!r} is not the URI of a partition or an LPAR")
+        return params["uri"], kind, task.client.get_properties(params["uri"])
+    guest = task.client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
+    return guest["object-uri"], guest["kind"], task.client.get_properties(guest["object-uri"])
 
 
 def scrub(value, secrets):

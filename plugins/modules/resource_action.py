@@ -140,13 +140,10 @@ job:
 
 import time  # noqa: E402
 
-from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import (  # noqa: E402
-    RESOURCE_KINDS,
-)
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
     RESOURCE_TYPE_OPTION,
     HmcTask,
-    guest_kind,
+    locate_guest,
 )
 
 ACTIONS = {
@@ -157,26 +154,6 @@ ACTIONS = {
     "deactivate": ("logical-partition", "deactivate_lpar", ("not-activated",), "not-activated"),
 }
 POLL_SECONDS = 2
-
-
-def resource_class(uri):
-    """partition or logical-partition, from the URI's collection segment; None for anything else."""
-    for kind, (segment, _key, _word) in RESOURCE_KINDS.items():
-        if uri.startswith(f"/api/{segment}/"):
-            return kind
-    return None
-
-
-def locate(task):
-    """(uri, class, properties) of the resource the parameters name."""
-    params = task.params
-    if params["uri"]:
-        kind = resource_class(params["uri"])
-        if kind is None:
-            task.fail(f"uri: {params['uri']!r} is not the URI of a partition or an LPAR")
-        return params["uri"], kind, task.client.get_properties(params["uri"])
-    guest = task.client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
-    return guest["object-uri"], guest["kind"], task.client.get_properties(guest["object-uri"])
 
 
 def wait_for_job(task, job_uri, name):
@@ -203,7 +180,7 @@ def wait_for_job(task, job_uri, name):
 def perform(task):
     action = task.params["action"]
     wanted_class, method, done_statuses, target = ACTIONS[action]
-    uri, kind, props = locate(task)
+    uri, kind, props = locate_guest(task)
     name = props.get("name")
     if kind != wanted_class:
         task.fail(f"action {action} applies to a {wanted_class}, but {name!r} is a {kind}")

@@ -183,6 +183,9 @@ def test_unacceptable_status(hmcsim_factory, collections, tmp_path):
                        "not restarted: 1 restarts within 60 minutes already"]
     diagnostics = [json.loads(p.read_text()) for p in (state / "diagnostics").glob("PART1-*.json")]
     assert diagnostics and diagnostics[0]["status"] == "stopped"
+    assert diagnostics[0]["properties"]["name"] == "PART1"
+    assert diagnostics[0]["recent_os_messages"] == []
+    assert "not running" in diagnostics[0]["os_messages_unavailable"], "a stopped system has no OS messages to give"
     assert sim.control.sessions() == []
 
 
