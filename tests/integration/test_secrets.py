@@ -66,6 +66,7 @@ def test_every_module_at_vvv(sim, tmp_path):
         {"zhmc.notifications.bcpii_notification_registration": {**conn, **bcpii}},
         {"zhmc.notifications.bcpii_notification_registration_info": {**conn, "cpc_name": "CPC1"}},
         {"zhmc.notifications.resource_action": {**conn, "action": "start", "cpc_name": "CPC1", "name": "PART3"}},
+        {"zhmc.notifications.resource_info": {**reuse, "cpc_name": "CPC2", "name": "LP01", "os_messages": 5}},
         {"zhmc.notifications.wait_for_notification": {**conn, "stomp_port": sim.stomp_port, "timeout": 2,
                                                       "fail_on_timeout": False,
                                                       "subscriptions": {"jobs": True}}},
