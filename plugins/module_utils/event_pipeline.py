@@ -79,8 +79,11 @@ class NotificationStream:
 
     options: dict with stomp_port, ca_certs, verify, subscriptions (validated spec), accept (callable or
     None), heartbeat, reconnect {max_attempts, initial_delay, max_delay}, include_raw, job_status,
-    max_body, bcpii_heartbeat. The client's session must be usable (or the client able to log on); the
-    stream never logs it off.
+    max_body, bcpii_heartbeat; optionally confirm_subscriptions (wait for the broker's receipt of the
+    subscriptions, see Receiver.subscribe) and on_subscribed (an async callable, called with the stream once
+    the first subscriptions are made and before any notification is processed, for example to read a state
+    that later notifications change; wait_for_notification uses both). The client's session must be usable
+    (or the client able to log on); the stream never logs it off.
     """
 
     def __init__(self, client, options, emit, receiver_factory=Receiver, userid=None, password=None):
@@ -115,6 +118,8 @@ class NotificationStream:
         try:
             await self._connect()
             self._status = {uri: r["status"] for uri, r in self.resolution.resources.items()}
+            if self.options.get("on_subscribed") is not None:
+                await self.options["on_subscribed"](self)
             if self.spec["bcpii"]:
                 self._tasks.append(asyncio.ensure_future(self._flush_bcpii()))
             if self.spec["bcpii"] and self.options.get("bcpii_heartbeat"):
@@ -157,7 +162,10 @@ class NotificationStream:
         await self._call(receiver.connect)
         self._receiver = receiver
         self.resolution = resolution
-        await self._call(receiver.subscribe, list(resolution.topics))
+        if self.options.get("confirm_subscriptions"):
+            await self._call(receiver.subscribe, list(resolution.topics), confirm=True)
+        else:
+            await self._call(receiver.subscribe, list(resolution.topics))
         LOG.info("subscribed %d topics on %s", len(resolution.topics), receiver.where)
 
     @staticmethod

@@ -162,6 +162,9 @@ class Receiver:
         self._bundle_file = None
         self._bundle = None
         self._topics = set()
+        self._receipts = set()
+        self._receipt_count = 0
+        self._receipt_seen = threading.Condition()
         self._state_lock = threading.Lock()
         self._connected = threading.Event()
         self._ended = threading.Event()
@@ -193,6 +196,9 @@ class Receiver:
 
     def on_receipt(self, frame):
         self._last_rx = time.monotonic()
+        with self._receipt_seen:
+            self._receipts.add(frame.headers.get("receipt-id"))
+            self._receipt_seen.notify_all()
 
     def on_error(self, frame):
         self._last_rx = time.monotonic()
@@ -249,13 +255,35 @@ class Receiver:
             LOG.warning("broker %s:%s does not send heart-beats: a silently dead connection will not be noticed",
                         self.host, self.port)
 
-    def subscribe(self, topics):
-        """Subscribe every topic not yet subscribed (id = topic name, auto ack)."""
-        for topic in topics:
-            if topic in self._topics:
-                continue
-            self._conn.subscribe(destination=topic_destination(topic), id=topic, ack="auto")
+    def subscribe(self, topics, confirm=False):
+        """Subscribe every topic not yet subscribed (id = topic name, auto ack).
+
+        With confirm, the last SUBSCRIBE asks for a receipt and the call returns once the broker sent it: a
+        broker handles the frames of a connection in order, so every subscription is then in effect (what a
+        caller needs before it reads a state that later notifications would change). ReceiverError when no
+        receipt comes within the connect timeout or the connection ends meanwhile.
+        """
+        new = [topic for topic in dict.fromkeys(topics) if topic not in self._topics]
+        for index, topic in enumerate(new):
+            receipt = {}
+            if confirm and index == len(new) - 1:
+                self._receipt_count += 1
+                receipt = {"receipt": f"zhmc-subscribed-{self._receipt_count}"}
+            self._conn.subscribe(destination=topic_destination(topic), id=topic, ack="auto", **receipt)
             self._topics.add(topic)
+            if receipt:
+                self._await_receipt(receipt["receipt"])
+
+    def _await_receipt(self, receipt_id):
+        deadline = time.monotonic() + self._connect_timeout
+        with self._receipt_seen:
+            while receipt_id not in self._receipts:
+                left = deadline - time.monotonic()
+                if self._ended.is_set() or left <= 0:
+                    reason = "the connection ended" if self._ended.is_set() else f"none within {self._connect_timeout}s"
+                    raise ReceiverError(f"the STOMP broker at {self.where} did not confirm the subscriptions: {reason}")
+                self._receipt_seen.wait(min(left, 0.2))
+            self._receipts.discard(receipt_id)
 
     def unsubscribe(self, topic):
         if topic in self._topics:

@@ -13,9 +13,26 @@ description:
   - Subscribes to console notifications (the same O(subscriptions) as the event source), waits until O(count)
     notifications match O(conditions) or O(timeout) passes, and returns them as normalized events
     (see docs/events.md).
-  - Only notifications that arrive after the subscription is made are seen. Start the wait before the action
-    that causes the notification (for example with C(async)), or subscribe to OS messages with refresh
-    messages to see held messages that are still outstanding.
+  - Notifications are seen from the moment the subscriptions are in effect (the broker confirmed them). Two
+    kinds of conditions describe a state, not only a change, and are also checked against the console right
+    after that, so that a wait started after the action cannot miss what the action already caused
+    (O(current_state)).
+  - C(job_uri) in O(conditions) with C(jobs) in O(subscriptions) - the job is queried (Query Job Status);
+    when it already completed, the result holds a job-completion event built like the source's, with
+    C(job.status), C(job.status_code), C(job.reason_code) and C(job.results) filled. The job URI names the job, so
+    C(names) and C(classes) are not applied to this event and its C(resource) is empty (Query Job Status does
+    not say which resource a job acted on).
+  - C(status) with C(names) in O(conditions), with C(status-change) among the C(object_changes) of
+    O(subscriptions) - the status of every partition and LPAR (of the C(classes) given) whose name matches
+    is read; one that already has a wanted status gives a status-change event built like the source's with
+    C(status.new) the current status and C(status.old) null.
+  - Such events carry C(hmc.current_state=true) (notifications do not have the key) and come first. A
+    notification that repeats what the current state reported (the completion of the same job, or the first
+    status-change of that resource to the same status) is not counted again.
+  - Other conditions (OS messages, log entries, other notification types) only match notifications; subscribe
+    to OS messages with refresh messages to see held messages that are still outstanding.
+  - A job completion is only sent to the session that started the job. Start the job with a session from
+    M(zhmc.notifications.session) and wait in the same session (O(hmc_auth.session_id)).
   - Reconnects like the event source when the connection drops while waiting.
 author:
   - zhmc.notifications developers (@zhmc-notifications)
@@ -60,6 +77,13 @@ options:
     description: Add the raw headers and body to each returned event.
     type: bool
     default: false
+  current_state:
+    description:
+      - Check the current state for job and status conditions after subscribing (see the description).
+      - With V(false) only notifications count, for example to wait for the next change to a status the
+        resource has now.
+    type: bool
+    default: true
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.
@@ -71,17 +95,41 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Start waiting for PART1 to stop (in the background)
-  zhmc.notifications.wait_for_notification:
+- name: Log on (the job completion goes to the session that started the job)
+  zhmc.notifications.session:
     hmc_host: "{{ hmc_host }}"
     hmc_auth: "{{ hmc_auth }}"
+  register: hmc_session
+  no_log: true
+
+- name: Stop PART1
+  zhmc.notifications.resource_action:
+    hmc_host: "{{ hmc_session.hmc_host }}"
+    hmc_auth: "{{ hmc_session.hmc_auth }}"
+    cpc_name: CPC1
+    name: PART1
+    action: stop
+    wait: false
+  register: stop_job
+
+- name: Wait for the job, also when it completed before the wait began
+  zhmc.notifications.wait_for_notification:
+    hmc_host: "{{ hmc_session.hmc_host }}"
+    hmc_auth: "{{ hmc_session.hmc_auth }}"
+    subscriptions: {jobs: true}
+    conditions: {job_uri: "{{ stop_job.job_uri }}"}
+    timeout: 600
+  register: stop_done
+  when: stop_job.job_uri is not none
+
+- name: Wait until PART1 is stopped (at once when it is)
+  zhmc.notifications.wait_for_notification:
+    hmc_host: "{{ hmc_session.hmc_host }}"
+    hmc_auth: "{{ hmc_session.hmc_auth }}"
     subscriptions:
       object_changes: {types: [status-change], classes: [partition]}
     conditions: {names: [PART1], status: [stopped]}
     timeout: 600
-  async: 660
-  poll: 0
-  register: waiting
 
 - name: Wait for the reply request of a z/OS job
   zhmc.notifications.wait_for_notification:
@@ -100,7 +148,9 @@ found:
   returned: always
   type: bool
 events:
-  description: The matching notifications as normalized events (at most O(count)), in arrival order.
+  description:
+    - The matching notifications as normalized events (at most O(count)), in arrival order; events from the
+      current state first, with C(hmc.current_state=true).
   returned: always
   type: list
   elements: dict
@@ -112,18 +162,24 @@ waited:
 """
 
 import asyncio  # noqa: E402
+import copy  # noqa: E402
 import time  # noqa: E402
 
+from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import EventMatcher  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import (  # noqa: E402
     NotificationStream,
     StreamFailed,
 )
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import object_id  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import HmcTask  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import ReceiverError  # noqa: E402
 
 CONDITION_KEYS = ("types", "classes", "names", "status", "message_codes", "text", "job_uri")
+GUEST_CLASSES = ("partition", "logical-partition")
+JOB_ENDED = ("complete", "canceled")
 
 
 def matcher_of(conditions):
@@ -136,27 +192,148 @@ def matcher_of(conditions):
                         job_uri=conditions.get("job_uri"), option="conditions")
 
 
-async def collect(client, options, matcher, count, timeout, userid, password):
+# -- the current state ---------------------------------------------------------------------------------------
+
+
+def _from_state(headers, body, console):
+    """An event built by the normalizer like the source's, marked as coming from the current state."""
+    headers = dict(headers, timestamp=str(int(time.time() * 1000)))
+    event = normalizer.normalize(headers, body, console=console)[0]
+    event["hmc"]["current_state"] = True
+    return event
+
+
+def job_event(job_uri, job, console):
+    """The job-completion event of a job that Query Job Status reports ended (job section filled)."""
+    return _from_state({"notification-type": "job-completion", "job-uri": job_uri}, job, console)
+
+
+def status_event(resource, props, console):
+    """A status-change event saying that a partition or LPAR has its current status (old status unknown)."""
+    uri = resource["object-uri"]
+    headers = {"notification-type": "status-change", "object-uri": uri, "object-id": object_id(uri),
+               "class": resource["kind"], "name": props.get("name") or resource.get("name"),
+               "cpc-name": resource.get("cpc-name")}
+    report = {"old-status": None, "new-status": props.get("status"),
+              "has-unacceptable-status": props.get("has-unacceptable-status")}
+    return _from_state(headers, {"change-reports": [report]}, console)
+
+
+def job_check(spec, matcher):
+    """Whether the job condition is checked against Query Job Status: a job uri, job notifications subscribed."""
+    return bool(matcher.job_uri) and spec["jobs"] and (not matcher.types or "job-completion" in matcher.types)
+
+
+def status_check_classes(spec, matcher):
+    """The classes (partition, logical-partition) whose current status the conditions ask about, or []."""
+    changes = spec["object_changes"]
+    if not (matcher.statuses and matcher.names and changes and "status-change" in changes["types"]):
+        return []
+    if matcher.types and "status-change" not in matcher.types:
+        return []
+    return [kind for kind in GUEST_CLASSES if (not matcher.classes or kind in matcher.classes)
+            and (not changes["classes"] or kind in changes["classes"])]
+
+
+def named_guests(client, kind, matcher):
+    """Partitions or LPARs of every CPC the user may see whose name matches a names condition (with cpc-name)."""
+    try:
+        items = client.list_permitted(kind)
+    except HmcError as err:
+        if err.status != 404:
+            raise
+        items = []  # a console before HMC 2.14: walk the CPCs
+        for cpc in client.list_cpcs():
+            if client.cpc_guest_kind(cpc) == kind:
+                items.extend(dict(item, **{"cpc-name": cpc.get("name")})
+                             for item in client.list_resources(cpc["object-uri"], kind))
+    return [dict(item, kind=kind) for item in items
+            if any(match(item.get("name") or "") for match in matcher.names)]
+
+
+def current_state_events(client, spec, matcher, console):
+    """The events the console's current state already satisfies (blocking calls; run after subscribing)."""
+    events = []
+    if job_check(spec, matcher):
+        job = client.query_job(matcher.job_uri)
+        if job.get("status") in JOB_ENDED:
+            event = job_event(matcher.job_uri, job, console)
+            # The job uri names the job; the resource of the event is unknown, so names and classes do not apply.
+            unnamed = copy.copy(matcher)
+            unnamed.names, unnamed.classes = [], frozenset()
+            if unnamed.accept(event):
+                events.append(event)
+    for kind in status_check_classes(spec, matcher):
+        for resource in named_guests(client, kind, matcher):
+            event = status_event(resource, client.get_properties(resource["object-uri"]), console)
+            if matcher.accept(event):
+                events.append(event)
+    return events
+
+
+class Collector:
+    """Counts matching events; a notification repeating what the current state reported is not counted twice."""
+
+    def __init__(self, matcher, count):
+        self.matcher = matcher
+        self.count = count
+        self.found = []
+        self.enough = asyncio.Event()
+        self._jobs = set()
+        self._statuses = {}
+
+    def add(self, event):
+        if len(self.found) < self.count:
+            self.found.append(event)
+            if len(self.found) >= self.count:
+                self.enough.set()
+
+    def add_current(self, events):
+        for event in events:
+            hmc = event["hmc"]
+            if hmc["type"] == "job-completion":
+                self._jobs.add(hmc["job"]["uri"])
+            else:
+                self._statuses[hmc["resource"]["uri"]] = hmc["status"]["new"]
+            self.add(event)
+
+    def repeats_current_state(self, hmc):
+        kind = hmc.get("type")
+        if kind == "job-completion":
+            return (hmc.get("job") or {}).get("uri") in self._jobs
+        if kind == "status-change" and not hmc.get("recovered"):
+            uri = (hmc.get("resource") or {}).get("uri")
+            if uri in self._statuses:
+                return self._statuses.pop(uri) == (hmc.get("status") or {}).get("new")
+        return False
+
+    async def take(self, event):
+        if len(self.found) >= self.count or self.repeats_current_state(event.get("hmc") or {}):
+            return
+        if self.matcher.accept(event):
+            self.add(event)
+
+
+async def collect(client, options, matcher, count, timeout, userid, password, current_state=True):
     """Run a NotificationStream until count events matched or timeout; returns the matching events."""
-    found = []
-    enough = asyncio.Event()
-
-    async def take(event):
-        if len(found) < count and matcher.accept(event):
-            found.append(event)
-            if len(found) >= count:
-                enough.set()
-
-    stream = NotificationStream(client, options, take, userid=userid, password=password)
+    collector = Collector(matcher, count)
+    options = dict(options, confirm_subscriptions=True)
+    if current_state:
+        async def check_current_state(stream):
+            loop = asyncio.get_running_loop()
+            collector.add_current(await loop.run_in_executor(
+                None, current_state_events, client, stream.spec, matcher, stream.console))
+        options["on_subscribed"] = check_current_state
+    stream = NotificationStream(client, options, collector.take, userid=userid, password=password)
     runner = asyncio.ensure_future(stream.run())
-    waiter = asyncio.ensure_future(enough.wait())
+    waiter = asyncio.ensure_future(collector.enough.wait())
     await asyncio.wait({runner, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     for task in (runner, waiter):
         task.cancel()
     await asyncio.gather(runner, waiter, return_exceptions=True)
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         raise runner.exception()
-    return found
+    return collector.found
 
 
 def perform(task):
@@ -175,7 +352,7 @@ def perform(task):
     started = time.monotonic()
     try:
         events = asyncio.run(collect(task.client, options, matcher, params["count"], params["timeout"],
-                                     auth["userid"], auth["password"]))
+                                     auth["userid"], auth["password"], current_state=params["current_state"]))
     except (ReceiverError, StreamFailed) as err:
         task.fail(f"Receiving notifications failed: {err}")
     except subs.SubscriptionError as err:
@@ -199,6 +376,7 @@ def main():
             "stomp_port": {"type": "int", "default": 61612},
             "heartbeat": {"type": "float", "default": 30},
             "include_raw": {"type": "bool", "default": False},
+            "current_state": {"type": "bool", "default": True},
         },
     ).run(perform)
 
