@@ -127,7 +127,7 @@ def run(args) -> int:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zhmc-demo-")))
         term.emit("demo", "building and installing the collection from this checkout ...")
         collections = ds.build_and_install(work)
-        sim, steps = None, []
+        sim, story = None, None
         if args.vars:
             variables = real_variables(args.vars, work)
             term.emit("demo", f"watching the console {variables.get('hmc_host') or '(ZHMC_HOST)'} from {args.vars}; "
@@ -135,8 +135,8 @@ def run(args) -> int:
         else:
             from hmcsim.testing import SimProcess
 
-            scenario, steps = ds.scenario_without_timeline("demo", work)
-            sim = SimProcess(scenario, work / "hmcsim")
+            # The timeline waits until the rulebook listens (POST /timeline/start below).
+            sim = SimProcess("demo", work / "hmcsim", hold_timeline=True)
             term.emit("demo", "starting hmcsim (demo scenario) ...")
             sim.start()
             stack.callback(sim.stop)
@@ -157,22 +157,22 @@ def run(args) -> int:
             reader = ds.OutputReader(_quiet(term), raw=raw_log)
         pump = reader.pump(process.stdout)
         started = time.monotonic()
-        stop = threading.Event()
         rc = None
         try:
             if sim is not None:
                 ds.wait_until_subscribed(sim.control, process)
+                story = sim.control.start_timeline()["last_at"]
                 term.emit("demo", "the rulebook listens; the incident begins")
-                threading.Thread(target=ds.play_timeline, args=(sim.control, steps, stop), daemon=True).start()
-            wait_for_story(term, process, reader.tally, steps, args.duration)
+            wait_for_story(term, process, reader.tally, story, args.duration)
             settle_playbooks(term, process, reader.tally, timeout=60)
         except KeyboardInterrupt:
             term.emit("demo", "Ctrl-C: stopping (Ctrl-C again to stop at once)")
-            stop.set()
+            if sim is not None:
+                with contextlib.suppress(Exception):  # the story ends here; the console may be gone already
+                    sim.control.stop_timeline()
             with contextlib.suppress(KeyboardInterrupt):
                 settle_playbooks(term, process, reader.tally, timeout=30)
         finally:
-            stop.set()
             term.emit("demo", "stopping ansible-rulebook (SIGINT, the source logs off) ...")
             with _ignore_sigint():
                 rc = ds.stop_rulebook(process)
@@ -187,10 +187,10 @@ def run(args) -> int:
     return 0
 
 
-def wait_for_story(term: Terminal, process, tally: ds.Tally, steps: list, duration) -> None:
-    """Until --duration has passed (counted from the demo's start), or, without it, until the scenario is
-    played and its playbooks are done; with a real console and no --duration, until Ctrl-C."""
-    story = steps[-1]["at"] if steps else None
+def wait_for_story(term: Terminal, process, tally: ds.Tally, story: float | None, duration) -> None:
+    """Until --duration has passed (counted from the demo's start), or, without it, until the scenario's
+    timeline (story seconds from now) is played and its playbooks are done; with a real console and no
+    --duration, until Ctrl-C."""
     begin = time.monotonic()
     while process.poll() is None:
         now = time.monotonic()

@@ -89,24 +89,6 @@ def sim_connection(sim, state_dir: Path) -> dict:
             "zhmc_state_dir": str(state_dir)}
 
 
-def scenario_without_timeline(name: str, work: Path):
-    """(path of a copy of a shipped scenario without its timeline, the validated timeline steps).
-
-    hmcsim starts its timeline at once, long before ansible-rulebook (a JVM) has subscribed. The demo starts
-    the console without it and plays the steps through the control API once the source listens.
-    """
-    from importlib import resources
-
-    from hmcsim.scenario import load_scenario
-
-    text = (resources.files("hmcsim") / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    data.pop("timeline", None)
-    path = work / f"{name}-console.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path, load_scenario(name).timeline
-
-
 def subscribed(state: dict, connections: int = 1) -> bool:
     """True once `connections` STOMP connections subscribe and every open OS message channel is subscribed."""
     active = [conn for conn in state["stomp"] if conn["subscriptions"]]
@@ -124,15 +106,6 @@ def wait_until_subscribed(control, process=None, timeout: float = 90, connection
         if time.monotonic() > deadline:
             raise TimeoutError(f"the event source did not subscribe within {timeout:.0f}s")
         time.sleep(0.2)
-
-
-def play_timeline(control, steps, stop: threading.Event, speed: float = 1.0) -> None:
-    """Run validated scenario steps at their times (relative to now) through the control API."""
-    start = time.monotonic()
-    for step in steps:
-        if stop.wait(max(0.0, step["at"] / speed - (time.monotonic() - start))):
-            return
-        control.request("POST", "/step", {k: v for k, v in step.items() if k not in ("at", "line")})
 
 
 def start_rulebook(rulebook: Path, inventory: Path, variables: Path, collections: Path, cwd: Path,

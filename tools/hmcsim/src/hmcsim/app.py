@@ -45,6 +45,7 @@ class Options:
     cert_file: str | None = None
     key_file: str | None = None
     ca_file: str | None = None
+    hold_timeline: bool = False
 
 
 async def _not_found(request: web.Request):
@@ -117,7 +118,10 @@ class Simulator:
             await self.broker.connect()
             self.notifier.sinks.append(self.broker)
             self.endpoints["broker"] = opts.broker
-        self.steps.spawn(self.steps.run_timeline(self.scenario.timeline))
+        self.steps.timeline = self.scenario.timeline
+        self.endpoints["timeline"] = "held" if opts.hold_timeline else "started"
+        if not opts.hold_timeline:
+            self.steps.start_timeline()
         self.steps.spawn(self.steps.bcpii_heartbeats())
         return self.endpoints
 
@@ -158,4 +162,4 @@ class Simulator:
                 "stomp-logins": dict(self.stomp.logins),
                 "os-commands": self.os_messages.commands, "jobs": list(self.jobs.jobs.values()),
                 "resources": resources, "published": self.notifier.published,
-                "bcpii": list(self.bcpii.registrations.values())}
+                "bcpii": list(self.bcpii.registrations.values()), "timeline": self.steps.timeline_state()}

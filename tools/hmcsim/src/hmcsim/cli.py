@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cert-file", help="server certificate (PEM) instead of a generated one")
     parser.add_argument("--key-file", help="server key (PEM) for --cert-file")
     parser.add_argument("--ca-file", help="CA file to announce with --cert-file")
+    parser.add_argument("--hold-timeline", action="store_true",
+                        help="hold the scenario's timeline until POST /timeline/start on the control API")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once ready")
     parser.add_argument("--log-level", default="WARNING")
@@ -45,7 +47,8 @@ async def _run(args: argparse.Namespace) -> int:
                       state_dir=args.state_dir, tls_stomp=not args.no_tls_stomp, serve_stomp=not args.no_stomp,
                       broker=args.broker, broker_login=args.broker_login, broker_passcode=args.broker_passcode,
                       broker_ca=args.broker_ca, latency_ms=args.latency_ms, heartbeat_ms=args.heartbeat_ms,
-                      cert_file=args.cert_file, key_file=args.key_file, ca_file=args.ca_file)
+                      cert_file=args.cert_file, key_file=args.key_file, ca_file=args.ca_file,
+                      hold_timeline=args.hold_timeline)
     sim = Simulator(scenario, options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -57,6 +60,8 @@ async def _run(args: argparse.Namespace) -> int:
     print(f"  STOMP:       {endpoints.get('stomp', 'not served')}", flush=True)
     print(f"  CA file:     {endpoints['ca_file']}", flush=True)
     print(f"  control API: {endpoints['control']}", flush=True)
+    if args.hold_timeline:
+        print(f"  timeline:    held until POST {endpoints['control']}/timeline/start", flush=True)
     if args.ready_file:
         tmp = args.ready_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(endpoints))

@@ -118,6 +118,24 @@ def _step_endpoint(kind: str):
     return handler
 
 
+async def timeline_start(request: web.Request) -> web.Response:
+    """Start the scenario's timeline (held with --hold-timeline); step times count from now. Runs it once."""
+    steps = request.app["sim"].steps
+    started = steps.start_timeline()
+    return web.json_response({"started": started, **steps.timeline_state()})
+
+
+async def timeline_stop(request: web.Request) -> web.Response:
+    """Run no further step of the timeline (a demo that is being stopped)."""
+    steps = request.app["sim"].steps
+    stopped = steps.stop_timeline()
+    return web.json_response({"stopped": stopped, **steps.timeline_state()})
+
+
+async def timeline(request: web.Request) -> web.Response:
+    return web.json_response(request.app["sim"].steps.timeline_state())
+
+
 async def state(request: web.Request) -> web.Response:
     return web.json_response(request.app["sim"].describe())
 
@@ -143,6 +161,9 @@ def make_control_app(sim) -> web.Application:
     app.router.add_get("/issued-sessions", issued_sessions)
     app.router.add_post("/inject", inject)
     app.router.add_post("/step", step)
+    app.router.add_get("/timeline", timeline)
+    app.router.add_post("/timeline/start", timeline_start)
+    app.router.add_post("/timeline/stop", timeline_stop)
     app.router.add_post("/stomp-error", stomp_error)
     app.router.add_post("/raw-frame", raw_frame)
     for path, kind in (("os-message", "os_message"), ("storm", "storm"), ("drop", "drop_connections"),

@@ -85,7 +85,20 @@ class ControlClient:
         """Any scenario step kind, e.g. step("job_completion", resource="PART1")."""
         return self._post("/step", kind=kind, **fields)
 
+    def start_timeline(self) -> dict:
+        """Start the scenario's timeline held by --hold-timeline (hold_timeline=True); a second call does nothing.
+        Returns {started, state, steps, done, last_at, elapsed}."""
+        return self.request("POST", "/timeline/start", {})
+
+    def stop_timeline(self) -> dict:
+        """Run no further timeline step (held or running). Returns {stopped, state, ...}."""
+        return self.request("POST", "/timeline/stop", {})
+
     # read back
+    def timeline(self) -> dict:
+        """{state: held|running|done|stopped, steps, done (steps run), last_at (time of the last step), elapsed}."""
+        return self.request("GET", "/timeline")
+
     def state(self) -> dict:
         return self.request("GET", "/state")
 

@@ -10,16 +10,53 @@ LOG = logging.getLogger("hmcsim.timeline")
 
 
 class StepRunner:
-    """Executes one step dict (kind + fields, as validated by hmcsim.scenario) against the simulator."""
+    """Executes one step dict (kind + fields, as validated by hmcsim.scenario) against the simulator.
+
+    The scenario's timeline runs once: at start, or, when held (--hold-timeline), when start_timeline() is
+    called (POST /timeline/start); step times count from that moment. stop_timeline() ends it early (steps
+    already started, such as a storm, run on).
+    """
 
     def __init__(self, sim):
         self.sim = sim
         self._tasks: set = set()
+        self.timeline: list[dict] = []
+        self.timeline_started: float | None = None
+        self.timeline_done = 0
+        self._timeline_stopped = False
 
     def spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def start_timeline(self) -> bool:
+        """Start the scenario's timeline now; False when it was started (or stopped) before: it runs once."""
+        if self.timeline_started is not None or self._timeline_stopped:
+            return False
+        self.timeline_started = time.monotonic()
+        self.spawn(self.run_timeline(self.timeline))
+        return True
+
+    def stop_timeline(self) -> bool:
+        """Run no further step of the timeline (also when it is still held); False when it had ended already."""
+        if self._timeline_stopped or self.timeline_done >= len(self.timeline):
+            return False
+        self._timeline_stopped = True  # a step in progress completes; run_timeline starts no further one
+        return True
+
+    def timeline_state(self) -> dict:
+        """held (not started) | running | done | stopped, with the steps run so far and the time of the last one."""
+        steps = len(self.timeline)
+        elapsed = None if self.timeline_started is None else round(time.monotonic() - self.timeline_started, 3)
+        if self.timeline_done >= steps and self.timeline_started is not None:
+            state = "done"
+        elif self._timeline_stopped:
+            state = "stopped"
+        else:
+            state = "held" if self.timeline_started is None else "running"
+        return {"state": state, "steps": steps, "done": self.timeline_done,
+                "last_at": self.timeline[-1]["at"] if self.timeline else 0, "elapsed": elapsed}
 
     async def run_timeline(self, steps: list[dict]) -> None:
         start = time.monotonic()
@@ -27,7 +64,10 @@ class StepRunner:
             delay = step["at"] - (time.monotonic() - start)
             if delay > 0:
                 await asyncio.sleep(delay)
+            if self._timeline_stopped:
+                return
             await self.safe_run(step)
+            self.timeline_done += 1
 
     async def follow_up(self, rule: dict, resource) -> None:
         await asyncio.sleep(rule.get("after", 0))
