@@ -60,6 +60,14 @@ CASES = {
     "bad_event_name": ("bcpii_notification_registration", {"cpc_name": "CPC1", "targets": ["LP01"],
                                                            "event_names": ["os-messages"], "owner_id": "me"},
                        ["event_names"]),
+    "info_uri_and_name": ("resource_info", {"uri": "/api/partitions/1", "name": "P1"},
+                          ["mutually exclusive", "uri", "name"]),
+    "info_foreign_uri": ("resource_info", {"uri": "/api/cpcs/1"},
+                         ["uri: '/api/cpcs/1' is not the URI of a partition or an LPAR"]),
+    "info_negative_count": ("resource_info", {"uri": "/api/partitions/1", "os_messages": -1},
+                            ["os_messages must be 0 or more, got -1"]),
+    "current_state_not_bool": ("wait_for_notification", {"subscriptions": {"jobs": True}, "current_state": "maybe"},
+                               ["current_state"]),
 }
 
 
