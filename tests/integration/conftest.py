@@ -1,5 +1,22 @@
-"""Integration fixtures: ``hmcsim`` (minimal scenario) and ``hmcsim_factory(scenario=..., **opts)``."""
+"""Integration fixtures: ``hmcsim`` (minimal scenario), ``hmcsim_factory(scenario=..., **opts)`` and
+``collections``, the collection as a user installs it."""
+
+import sys
+from pathlib import Path
+
+import pytest
 
 from hmcsim.pytest_fixtures import hmcsim, hmcsim_factory
 
-__all__ = ["hmcsim", "hmcsim_factory"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import demo_support
+
+__all__ = ["collections", "hmcsim", "hmcsim_factory"]
+
+
+@pytest.fixture(scope="session")
+def collections(tmp_path_factory):
+    """A collections folder holding zhmc.notifications, built from this checkout into a tarball and installed
+    with ansible-galaxy (once per test run): what rulebook and playbook tests run is what users get."""
+    return demo_support.build_and_install(tmp_path_factory.mktemp("collection"))

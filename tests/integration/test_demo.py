@@ -45,7 +45,7 @@ def summary_value(output: str, pattern: str) -> str:
 
 def test_demo_tells_the_story_and_stops_by_itself(tmp_path):
     process = demo(tmp_path, "--duration", "90")
-    output, _ = process.communicate(timeout=300)
+    output = (process.communicate(timeout=300))[0]
     assert process.returncode == 0, output
     # The story: messages flow, the held message is answered and z/OS confirms, the partition comes back.
     assert "HELD   ZOSPROD   *05 IEF238D" in output
@@ -78,7 +78,7 @@ def test_demo_stops_cleanly_on_ctrl_c(tmp_path):
             break
     time.sleep(3)
     process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=120)
+    rest = (process.communicate(timeout=120))[0]
     output = "".join(lines) + rest
     assert process.returncode == 0, output
     assert "Ctrl-C: stopping" in output

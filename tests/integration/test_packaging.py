@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import yaml
-from collection_install import installed_collection  # noqa: F401 (fixture)
 
 BIN = Path(sys.executable).parent
 INSTALLED = "ansible_collections/zhmc/notifications"
@@ -30,8 +29,8 @@ def ansible_doc(collections, *args):
     return result.stdout
 
 
-def test_artifact_holds_the_collection_and_no_dev_files(installed_collection):  # noqa: F811
-    root = installed_collection / INSTALLED
+def test_artifact_holds_the_collection_and_no_dev_files(collections):
+    root = collections / INSTALLED
     assert modules_of(root) == modules_of(CHECKOUT)
     for shipped in ("extensions/eda/plugins/event_source/hmc.py", "meta/runtime.yml", "meta/extensions.yml",
                     "requirements.txt", "playbooks/held_message_reply.yml", "extensions/eda/rulebooks/demo.yml",
@@ -44,23 +43,23 @@ def test_artifact_holds_the_collection_and_no_dev_files(installed_collection):  
     assert manifest["collection_info"]["name"] == "notifications"
 
 
-def test_ansible_doc_renders_every_module_of_the_installed_collection(installed_collection):  # noqa: F811
-    modules = modules_of(installed_collection / INSTALLED)
-    listed = json.loads(ansible_doc(installed_collection, "--list", "--json", "zhmc.notifications"))
+def test_ansible_doc_renders_every_module_of_the_collections(collections):
+    modules = modules_of(collections / INSTALLED)
+    listed = json.loads(ansible_doc(collections, "--list", "--json", "zhmc.notifications"))
     assert sorted(listed) == [f"zhmc.notifications.{name}" for name in modules]
-    docs = json.loads(ansible_doc(installed_collection, "--json", *listed))
+    docs = json.loads(ansible_doc(collections, "--json", *listed))
     for name in listed:
         doc = docs[name]["doc"]
         assert doc["short_description"], name
         assert {"hmc_host", "hmc_auth"} <= set(doc["options"]), f"{name} lacks the connection options"
         assert docs[name]["examples"].strip(), name
         assert docs[name]["return"], name
-    text = ansible_doc(installed_collection, "zhmc.notifications.os_command")
+    text = ansible_doc(collections, "zhmc.notifications.os_command")
     assert "session_credential" in text and "ca_certs" in text, "the connection doc fragment is rendered"
 
 
-def test_source_documentation_matches_the_arguments_it_accepts(installed_collection, tmp_path):  # noqa: F811
-    source = installed_collection / INSTALLED / "extensions/eda/plugins/event_source/hmc.py"
+def test_source_documentation_matches_the_arguments_it_accepts(collections, tmp_path):
+    source = collections / INSTALLED / "extensions/eda/plugins/event_source/hmc.py"
     strings = {node.targets[0].id: node.value.value for node in ast.parse(source.read_text()).body
                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
                and isinstance(node.targets[0], ast.Name)}
@@ -68,11 +67,11 @@ def test_source_documentation_matches_the_arguments_it_accepts(installed_collect
     examples = yaml.safe_load(strings["EXAMPLES"])
     assert doc["short_description"] and doc["description"]
 
-    sys.path.insert(0, str(installed_collection))
+    sys.path.insert(0, str(collections))
     try:
         from ansible_collections.zhmc.notifications.plugins.module_utils import source_options
     finally:
-        sys.path.remove(str(installed_collection))
+        sys.path.remove(str(collections))
     assert sorted(doc["options"]) == sorted(source_options.KNOWN)
     for name, option in doc["options"].items():
         assert option.get("description"), f"option {name} has no description"

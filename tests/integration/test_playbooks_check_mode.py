@@ -10,7 +10,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -58,11 +57,6 @@ def test_every_playbook_is_covered():
     assert {p.stem for p in PLAYBOOKS.glob("*.yml")} == COVERED
 
 
-@pytest.fixture(scope="module")
-def collections(tmp_path_factory):
-    return ds.build_and_install(tmp_path_factory.mktemp("collection"))
-
-
 def test_playbooks_change_nothing_in_check_mode(hmcsim_factory, collections, tmp_path):
     sim = hmcsim_factory(scenario="minimal")
     inventory = ds.write_inventory(tmp_path)
@@ -76,7 +70,7 @@ def test_playbooks_change_nothing_in_check_mode(hmcsim_factory, collections, tmp
         playbook = ds.installed_collection(collections) / "playbooks" / f"{name}.yml"
         return subprocess.run([ds.tool("ansible-playbook"), "--check", "-i", str(inventory), str(playbook),
                                "-e", f"@{vars_file}"], capture_output=True, text=True,
-                              env=ds.child_env(collections), timeout=300)
+                              env=ds.child_env(collections), timeout=300, check=False)
 
     todo = cases(sim)
     assert set(todo) == COVERED

@@ -24,11 +24,6 @@ TIMEOUT = 120
 """Generous: playbooks start an ansible-playbook each, and CI machines are busy."""
 
 
-@pytest.fixture(scope="module")
-def collections(tmp_path_factory):
-    return ds.build_and_install(tmp_path_factory.mktemp("collection"))
-
-
 def eventually(predicate, what, timeout=TIMEOUT, interval=0.5):
     """Poll until predicate() is truthy and return its value."""
     deadline = time.monotonic() + timeout
@@ -142,7 +137,7 @@ def test_message_actions(hmcsim_factory, collections, tmp_path):
                   hmc_systems=[{"cpc": "CPC2", "lpars": ["LP01"]}], message_actions=actions) as (proc, tally):
         ds.wait_until_subscribed(sim.control, proc)
         sim.control.os_message("LP01", "IEF403I PAYROLL - STARTED")
-        for _ in range(5):
+        for _index in range(5):
             sim.control.os_message("LP01", "*IEA404A SEVERE WTO BUFFER SHORTAGE - 100% FULL")
         eventually(lambda: commands(sim, "D CONSOLES,BACKLOG"), "the action's command")
         eventually(lambda: records(state / "escalations.jsonl"), "the escalation")

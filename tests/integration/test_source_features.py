@@ -153,7 +153,7 @@ def test_bcpii_heartbeat_missed_once_per_silence(hmcsim):
     async def scenario():
         async with RunningSource(args) as source:
             await until_subscribed(hmcsim, 1)
-            for _ in range(8):  # 3.2 s, more than twice the 1.5 s limit
+            for _index in range(8):  # 3.2 s, more than twice the 1.5 s limit
                 delivered = await call(hmcsim.control.step, "bcpii_heartbeat")
                 assert delivered == {"delivered": 1}
                 await gather_for(source, 0.4)

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from collection_install import installed_collection
-
-__all__ = ["installed_collection"]
 
 pytestmark = pytest.mark.rulebook
 
@@ -97,8 +94,8 @@ EXPECTED = ["os IEA000I", "held IEF238D 07", "job complete", "status PART3 start
             f"bcpii IEA995I {len(SPLIT_TEXT)}"]
 
 
-def test_rules_fire_for_every_kind_and_survive_a_dropped_connection(hmcsim, installed_collection, tmp_path):
-    rulebook = Rulebook(hmcsim, installed_collection, tmp_path)
+def test_rules_fire_for_every_kind_and_survive_a_dropped_connection(hmcsim, collections, tmp_path):
+    rulebook = Rulebook(hmcsim, collections, tmp_path)
     try:
         wait_subscribed(hmcsim, 5)  # PART1, object, job, audit and BCPii topics
         trigger_every_kind(hmcsim)
@@ -124,11 +121,11 @@ def test_rules_fire_for_every_kind_and_survive_a_dropped_connection(hmcsim, inst
 
 
 @pytest.mark.activemq
-def test_rules_fire_through_a_real_activemq_broker(hmcsim_factory, activemq_broker, installed_collection, tmp_path):
+def test_rules_fire_through_a_real_activemq_broker(hmcsim_factory, activemq_broker, collections, tmp_path):
     sim = hmcsim_factory(broker=activemq_broker.url(ssl=True), broker_ca=activemq_broker.ca_file, no_stomp=True)
     bundle = tmp_path / "ca-bundle.pem"  # the console's and the broker's CA: the source verifies both
     bundle.write_text(Path(sim.ca_file).read_text() + Path(activemq_broker.ca_file).read_text())
-    rulebook = Rulebook(sim, installed_collection, tmp_path, stomp_port=activemq_broker.stomp_ssl_port,
+    rulebook = Rulebook(sim, collections, tmp_path, stomp_port=activemq_broker.stomp_ssl_port,
                         ca_file=bundle)
     try:
         wait_channel(sim, "PART1")

@@ -38,7 +38,7 @@ def tls(hmcsim_factory, tmp_path, monkeypatch):
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
         monkeypatch.delenv(name, raising=False)
     ca_file, cert_file, key_file = make_certificates(tmp_path / "good", ["localhost"])
-    wrong_ca, _, _ = make_certificates(tmp_path / "wrong", ["localhost", "127.0.0.1"])
+    wrong_ca = make_certificates(tmp_path / "wrong", ["localhost", "127.0.0.1"])[0]
     sim = hmcsim_factory("minimal", cert_file=cert_file, key_file=key_file, ca_file=ca_file)
     hashed = tmp_path / "ca-dir"
     hashed.mkdir()
@@ -191,12 +191,13 @@ def test_module_wrong_hostname_fails_and_ca_directory_works(tls, tmp_path):
     """The modules engineer's playbooks cover the default trust store and verify: false; this adds the two
     checks they cannot make against hmcsim's own certificate: a name outside the certificate and a CA dir."""
     task = "zhmc.notifications.notification_topics_info"
+    def auth(ca_certs):
+        return {"userid": "operator", "password": PASSWORD, "ca_certs": ca_certs}
+
     tasks = [
-        {"name": "wrong_name", task: {"hmc_host": tls.bad_host, "hmc_auth": {"userid": "operator", "password": PASSWORD,
-                                                                          "ca_certs": tls.ca_file}},
+        {"name": "wrong_name", task: {"hmc_host": tls.bad_host, "hmc_auth": auth(tls.ca_file)},
          "register": "wrong_name", "ignore_errors": True},
-        {"name": "ca_dir", task: {"hmc_host": tls.good_host, "hmc_auth": {"userid": "operator", "password": PASSWORD,
-                                                                       "ca_certs": tls.ca_dir}},
+        {"name": "ca_dir", task: {"hmc_host": tls.good_host, "hmc_auth": auth(tls.ca_dir)},
          "register": "ca_dir"},
         {"name": "save", "ansible.builtin.copy": {
             "dest": str(tmp_path / "out.json"),

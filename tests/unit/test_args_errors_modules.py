@@ -76,7 +76,7 @@ def results(tmp_path_factory):
     """Run every case in one playbook; return {case: registered result}."""
     tmp = tmp_path_factory.mktemp("args")
     tasks = []
-    for name, (module, params, _) in CASES.items():
+    for name, (module, params, _expected) in CASES.items():
         args = {"hmc_host": HOST, "hmc_auth": AUTH, **params}
         tasks.append({"name": name, f"zhmc.notifications.{module}": args, "register": name, "ignore_errors": True})
     out = tmp / "results.json"

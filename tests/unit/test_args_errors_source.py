@@ -109,7 +109,7 @@ def _set(args, path, value):
     target[path[-1]] = value
 
 
-@pytest.mark.parametrize(("path", "value", "message"), BAD, ids=[".".join(p) + f"={v!r}" for p, v, _ in BAD])
+@pytest.mark.parametrize(("path", "value", "message"), BAD, ids=[".".join(bad[0]) + f"={bad[1]!r}" for bad in BAD])
 def test_bad_value_names_the_option(source_main, path, value, message):
     args = good_args()
     _set(args, path, value)
