@@ -122,9 +122,8 @@ def test_rulebook_output_and_events(sim, tmp_path, verbosity):
     assert code == 0, output[-3000:]
     assert "ACT0001I" in output and "'type': 'connection-restored'" in output, "events were printed"
     assert re.search(r"notification_topics_info|run_module", output), "the module action ran"
-    assert_no_secret([("ansible-rulebook output", output), *files_under(tmp_path, skip={"vars.yml",
-                                                                                         "scenario.yaml"})],
-                     secrets_of(sim.control))
+    files = files_under(tmp_path, skip={"vars.yml", "scenario.yaml"})
+    assert_no_secret([("ansible-rulebook output", output), *files], secrets_of(sim.control))
 
 
 def test_demo(tmp_path):

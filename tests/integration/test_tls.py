@@ -191,6 +191,7 @@ def test_module_wrong_hostname_fails_and_ca_directory_works(tls, tmp_path):
     """The modules engineer's playbooks cover the default trust store and verify: false; this adds the two
     checks they cannot make against hmcsim's own certificate: a name outside the certificate and a CA dir."""
     task = "zhmc.notifications.notification_topics_info"
+
     def auth(ca_certs):
         return {"userid": "operator", "password": PASSWORD, "ca_certs": ca_certs}
 
