@@ -240,7 +240,9 @@ class Tally:
             self.done.set()
 
     def wait_and_report(self, idle_timeout: float, times_file: str | None, **extra) -> None:
-        """Block until all expected messages came or none came for idle_timeout seconds; then report."""
+        """Block until all expected messages came or none came for idle_timeout seconds; then report.
+
+        Callable values in extra are called at report time (counters that keep changing until then)."""
         seen = -1
         while not self.done.wait(idle_timeout):
             if self.count == seen:
@@ -254,7 +256,8 @@ class Tally:
         cpu = (self.cpu_last or time.process_time()) - self.cpu_first
         emit(event="done", count=self.count, expected=self.expected, first=self.first, last=self.last,
              rate=(self.count - 1) / span if span > 0 else 0.0, rss_mb=rss_mb(os.getpid()),
-             cpu_us_per_msg=1e6 * cpu / max(1, self.count - 1), **extra)
+             cpu_us_per_msg=1e6 * cpu / max(1, self.count - 1),
+             **{key: value() if callable(value) else value for key, value in extra.items()})
 
 
 def read_times(path: Path) -> tuple[list[int], list[float]]:

@@ -81,7 +81,7 @@ async def run(args) -> None:
     task = loop.create_task(main(queue, source_args))
 
     def report():
-        tally.wait_and_report(args.idle_timeout, args.times, events=queue.events)
+        tally.wait_and_report(args.idle_timeout, args.times, events=lambda: queue.events)
         loop.call_soon_threadsafe(finished.set)
 
     if args.mode == "count":
