@@ -79,10 +79,9 @@ class NotificationStream:
 
     options: dict with stomp_port, ca_certs, verify, subscriptions (validated spec), accept (callable or
     None), heartbeat, reconnect {max_attempts, initial_delay, max_delay}, include_raw, job_status,
-    max_body, bcpii_heartbeat; optionally confirm_subscriptions (wait for the broker's receipt of the
-    subscriptions, see Receiver.subscribe) and on_subscribed (an async callable, called with the stream once
-    the first subscriptions are made and before any notification is processed, for example to read a state
-    that later notifications change; wait_for_notification uses both). The client's session must be usable
+    max_body, bcpii_heartbeat; optionally on_subscribed (an async callable, called with the stream once
+    the first subscriptions are in effect and before any notification is processed, for example to read a
+    state that later notifications change; wait_for_notification uses it). The client's session must be usable
     (or the client able to log on); the stream never logs it off.
     """
 
@@ -162,10 +161,9 @@ class NotificationStream:
         await self._call(receiver.connect)
         self._receiver = receiver
         self.resolution = resolution
-        if self.options.get("confirm_subscriptions"):
-            await self._call(receiver.subscribe, list(resolution.topics), confirm=True)
-        else:
-            await self._call(receiver.subscribe, list(resolution.topics))
+        # Confirmed: only once the broker has them in effect may missed OS messages be read, or one created
+        # in between would be in neither that list nor the live stream.
+        await self._call(receiver.subscribe, list(resolution.topics), confirm=True)
         LOG.info("subscribed %d topics on %s", len(resolution.topics), receiver.where)
 
     @staticmethod

@@ -317,7 +317,7 @@ class Collector:
 async def collect(client, options, matcher, count, timeout, userid, password, current_state=True):
     """Run a NotificationStream until count events matched or timeout; returns the matching events."""
     collector = Collector(matcher, count)
-    options = dict(options, confirm_subscriptions=True)
+    options = dict(options)
     if current_state:
         async def check_current_state(stream):
             loop = asyncio.get_running_loop()

@@ -41,6 +41,7 @@ class Options:
     broker_passcode: str = ""
     broker_ca: str | None = None
     latency_ms: int = 0
+    subscribe_delay_ms: int = 0
     heartbeat_ms: int = 10000
     cert_file: str | None = None
     key_file: str | None = None
@@ -66,7 +67,8 @@ class Simulator:
         self.notifier.bcpii = self.bcpii
         self.steps = StepRunner(self)
         self.os_messages = OsMessages(self.notifier, self.steps.follow_up)
-        self.stomp = StompServer(self.console, heartbeat_ms=options.heartbeat_ms)
+        self.stomp = StompServer(self.console, heartbeat_ms=options.heartbeat_ms,
+                                 subscribe_delay_ms=options.subscribe_delay_ms)
         self.broker = None
         self.endpoints: dict = {}
         self._runners: list = []

@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--broker-passcode", default="", help="passcode for --broker")
     parser.add_argument("--broker-ca", help="CA file to verify a stomp+ssl broker (default: no verification)")
     parser.add_argument("--latency-ms", type=int, default=0, help="added latency per WS API request")
+    parser.add_argument("--subscribe-delay-ms", type=int, default=0,
+                        help="delay before a STOMP SUBSCRIBE takes effect (and is confirmed)")
     parser.add_argument("--heartbeat-ms", type=int, default=10000, help="STOMP heart-beat the server offers")
     parser.add_argument("--cert-file", help="server certificate (PEM) instead of a generated one")
     parser.add_argument("--key-file", help="server key (PEM) for --cert-file")
@@ -47,6 +49,7 @@ async def _run(args: argparse.Namespace) -> int:
                       state_dir=args.state_dir, tls_stomp=not args.no_tls_stomp, serve_stomp=not args.no_stomp,
                       broker=args.broker, broker_login=args.broker_login, broker_passcode=args.broker_passcode,
                       broker_ca=args.broker_ca, latency_ms=args.latency_ms, heartbeat_ms=args.heartbeat_ms,
+                      subscribe_delay_ms=args.subscribe_delay_ms,
                       cert_file=args.cert_file, key_file=args.key_file, ca_file=args.ca_file,
                       hold_timeline=args.hold_timeline)
     sim = Simulator(scenario, options)

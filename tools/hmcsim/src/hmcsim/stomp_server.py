@@ -104,9 +104,10 @@ class StompServer:
     """Accepts STOMP connections and delivers notifications to matching subscriptions (a notifier Sink)."""
 
     def __init__(self, console: Console, heartbeat_ms: int = 10000, queue_size: int = 10000,
-                 slow_consumer_seconds: float = 30.0):
+                 slow_consumer_seconds: float = 30.0, subscribe_delay_ms: int = 0):
         self.console = console
         self.heartbeat_ms = heartbeat_ms
+        self.subscribe_delay_ms = subscribe_delay_ms
         self.queue_size = queue_size
         self.slow_consumer_seconds = slow_consumer_seconds
         self.connections: dict[int, StompConnection] = {}
@@ -220,6 +221,9 @@ class StompServer:
                 await self._error(conn, f"The destination {destination} is not a known or approved topic",
                                   receipt=receipt)
                 return False
+            if self.subscribe_delay_ms:
+                # A busy broker: the subscription (and its receipt) takes effect only after a while.
+                await asyncio.sleep(self.subscribe_delay_ms / 1000)
             conn.subscriptions[headers.get("id", destination)] = topic
         elif frame.command == "UNSUBSCRIBE":
             conn.subscriptions.pop(headers.get("id", ""), None)
