@@ -28,6 +28,10 @@ TOO_DEEP = "<nested too deep>"
 
 _INT = re.compile(r"[+-]?\d{1,20}")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_LAST_MS = 253402300799999
+"""9999-12-31T23:59:59.999Z, the last time an ISO 8601 four-digit year can hold."""
+_SECONDS = {}
+_SECONDS_KEPT = 64
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0", "")
 
@@ -75,13 +79,17 @@ def iso_ms(value):
     The console uses -1 for "unknown"; negative, non-numeric and out-of-range values all give None.
     """
     millis = to_int(value)
-    if millis is None or millis < 0:
+    if millis is None or millis < 0 or millis > _LAST_MS:
         return None
-    try:
-        moment = _EPOCH + datetime.timedelta(milliseconds=millis)
-    except OverflowError:
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    seconds, fraction = divmod(millis, 1000)
+    second = _SECONDS.get(seconds)
+    if second is None:
+        # Formatting a time is the dearest step of a notification; a storm has many per second, so the
+        # formatted second is kept (a few, bounded).
+        if len(_SECONDS) >= _SECONDS_KEPT:
+            _SECONDS.clear()
+        second = _SECONDS[seconds] = (_EPOCH + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{second}.{fraction:03d}Z"
 
 
 def sanitize(value, depth=MAX_DEPTH):
