@@ -49,6 +49,15 @@ def connection_argument_spec():
 RESOURCE_TYPE_OPTION = {"type": "str", "choices": ["auto", "partition", "lpar"], "default": "auto"}
 """The resource_type option of modules that select partitions or LPARs."""
 
+GUEST_OPTIONS = {"cpc_name": {"type": "str"}, "name": {"type": "str"}, "resource_type": RESOURCE_TYPE_OPTION,
+                 "uri": {"type": "str"}}
+"""The options of modules that act on one partition or LPAR (doc fragment zhmc.notifications.guest); see
+locate_guest()."""
+
+GUEST_RULES = {"mutually_exclusive": [("uri", "cpc_name"), ("uri", "name")], "required_one_of": [("uri", "name")],
+               "required_together": [("cpc_name", "name")]}
+"""Either cpc_name and name, or uri."""
+
 _KINDS = {"partition": "partition", "lpar": "logical-partition"}
 
 

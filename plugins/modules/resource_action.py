@@ -22,6 +22,7 @@ author:
   - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
+  - zhmc.notifications.guest
 options:
   action:
     description:
@@ -29,26 +30,6 @@ options:
     type: str
     required: true
     choices: [start, stop, activate, deactivate]
-  cpc_name:
-    description: The name of the CPC the partition or LPAR belongs to.
-    type: str
-  name:
-    description:
-      - The exact name of the partition or LPAR.
-      - Give either O(cpc_name) and O(name), or O(uri).
-    type: str
-  resource_type:
-    description:
-      - V(partition) for a partition of a CPC in DPM mode, V(lpar) for an LPAR of a CPC in classic mode.
-      - V(auto) takes the type from the mode of the CPC.
-    type: str
-    choices: [auto, partition, lpar]
-    default: auto
-  uri:
-    description:
-      - The object URI of the partition or LPAR instead of O(cpc_name) and O(name), for example
-        C(event.hmc.resource.uri) of an event.
-    type: str
   wait:
     description:
       - Whether to wait until the job completes, by querying its status. The module fails when the job fails.
@@ -141,7 +122,8 @@ job:
 import time  # noqa: E402
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
-    RESOURCE_TYPE_OPTION,
+    GUEST_OPTIONS,
+    GUEST_RULES,
     HmcTask,
     locate_guest,
 )
@@ -203,16 +185,11 @@ def main():
     HmcTask(
         {
             "action": {"type": "str", "required": True, "choices": sorted(ACTIONS)},
-            "cpc_name": {"type": "str"},
-            "name": {"type": "str"},
-            "resource_type": RESOURCE_TYPE_OPTION,
-            "uri": {"type": "str"},
+            **GUEST_OPTIONS,
             "wait": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 600},
         },
-        mutually_exclusive=[("uri", "cpc_name"), ("uri", "name")],
-        required_one_of=[("uri", "name")],
-        required_together=[("cpc_name", "name")],
+        **GUEST_RULES,
     ).run(perform)
 
 

@@ -22,27 +22,8 @@ author:
   - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
+  - zhmc.notifications.guest
 options:
-  cpc_name:
-    description: The name of the CPC the partition or LPAR belongs to.
-    type: str
-  name:
-    description:
-      - The exact name of the partition or LPAR.
-      - Give either O(cpc_name) and O(name), or O(uri).
-    type: str
-  resource_type:
-    description:
-      - V(partition) for a partition of a CPC in DPM mode, V(lpar) for an LPAR of a CPC in classic mode.
-      - V(auto) takes the type from the mode of the CPC.
-    type: str
-    choices: [auto, partition, lpar]
-    default: auto
-  uri:
-    description:
-      - The object URI of the partition or LPAR instead of O(cpc_name) and O(name), for example
-        C(event.hmc.resource.uri) of an event.
-    type: str
   os_messages:
     description:
       - How many of the most recent OS messages to return; V(0) returns none (and does not ask the console)
@@ -188,7 +169,8 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client impo
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
-    RESOURCE_TYPE_OPTION,
+    GUEST_OPTIONS,
+    GUEST_RULES,
     HmcTask,
     locate_guest,
 )
@@ -251,16 +233,11 @@ def perform(task):
 def main():
     HmcTask(
         {
-            "cpc_name": {"type": "str"},
-            "name": {"type": "str"},
-            "resource_type": RESOURCE_TYPE_OPTION,
-            "uri": {"type": "str"},
+            **GUEST_OPTIONS,
             "os_messages": {"type": "int", "default": 0},
             "os_messages_from": {"type": "int"},
         },
-        mutually_exclusive=[("uri", "cpc_name"), ("uri", "name")],
-        required_one_of=[("uri", "name")],
-        required_together=[("cpc_name", "name")],
+        **GUEST_RULES,
     ).run(perform)
 
 
