@@ -27,6 +27,17 @@ def test_shipped_scenarios_load(name):
     assert load_scenario(name).cpcs
 
 
+def test_shipped_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    """`hmcsim --scenario demo` run where a folder called demo exists (a user's working directory)."""
+    (tmp_path / "demo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("demo").cpcs
+    (tmp_path / "mine").write_text(GOOD)
+    assert load_scenario("mine").console["name"] == "HMC9"
+    with pytest.raises(ScenarioError, match=r"missing\.yaml: scenario file not found"):
+        load_scenario("missing.yaml")
+
+
 @pytest.mark.parametrize(("old", "new", "where"), [
     ("status: active", "status: running", ":6: cpcs[0].partitions[0].status: must be one of"),
     ("dpm: true", "dpm: yes-please", ":4: cpcs[0].dpm: must be of type boolean"),

@@ -252,10 +252,10 @@ def builtin_names() -> list[str]:
 def load_scenario(name_or_path: str) -> Scenario:
     """Load a shipped scenario by name, or a scenario file by path."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError(f"{name_or_path}: scenario file not found")
+    if path.is_file():
         return parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    if path.suffix in (".yaml", ".yml") or (path.exists() and name_or_path not in builtin_names()):
+        raise ScenarioError(f"{name_or_path}: scenario file not found")
     if name_or_path not in builtin_names():
         raise ScenarioError(f"{name_or_path}: no such scenario (shipped: {', '.join(builtin_names())})")
     text = (resources.files("hmcsim") / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8")
