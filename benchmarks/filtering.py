@@ -18,7 +18,7 @@ CODES = ["IEA995I", "IOS000I"]
 
 
 def _case(rig: Rig, sim, name: str, label: str, count: int, filters: dict | None) -> list:
-    args = rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port)
+    args = rig.broker_source_args(sim, SUBSCRIPTIONS)
     if filters:
         # The publisher's probe (BENCH001I) must pass too, or the run could not tell when the source is ready.
         args["filters"] = {**filters, "message_codes": [*filters["message_codes"], "BENCH001I"]}

@@ -59,7 +59,7 @@ def _measure(rig: Rig, kind: str, rate: int, seconds: float, sim) -> list:
         topic, uri = f"lat.{label}", None
         receiver = rig.bare_receiver(f"lat-recv-{label}", topic, count, times=recv_times)
     else:
-        receiver = rig.source(f"lat-recv-{label}", rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port),
+        receiver = rig.source(f"lat-recv-{label}", rig.broker_source_args(sim, SUBSCRIPTIONS),
                               count=count, times=recv_times)
         channel = rig.new_channel(sim)
         topic, uri = channel["topic-name"], channel["object-uri"]
@@ -142,7 +142,7 @@ def rulebook_run(rig: Rig, sim, label: str, args: dict, count: int, rate: float,
 
 def _rulebook(rig: Rig, rate: int, seconds: float, sim) -> list:
     count = max(500, int(rate * seconds))
-    args = rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port)
+    args = rig.broker_source_args(sim, SUBSCRIPTIONS)
     data, sent_report, send_times = rulebook_run(rig, sim, f"rb{rate}", args, count, rate, count, timeout=60)
     sent = _send_times(send_times, sent_report["first_gseq"])
     span = data[-1][1] - data[0][1] if len(data) > 1 else 0

@@ -19,7 +19,7 @@ from throughput import SUBSCRIPTIONS
 
 
 def _storm(rig: Rig, sim, count: int) -> list:
-    source = rig.source("mem-storm", rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port), count=count,
+    source = rig.source("mem-storm", rig.broker_source_args(sim, SUBSCRIPTIONS), count=count,
                         extra=["--rss-every", "1", "--idle-timeout", "60"])
     start = source.expect("starting", 60)
     channel = rig.new_channel(sim)
@@ -53,7 +53,7 @@ def _spread(samples: list, n: int) -> list:
 
 
 def _stalled(rig: Rig, sim, seconds: float) -> list:
-    source = rig.source("mem-stall", rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port), mode="stall",
+    source = rig.source("mem-stall", rig.broker_source_args(sim, SUBSCRIPTIONS), mode="stall",
                         extra=["--rss-every", "1", "--stall-after", "1000", "--max-seconds", str(seconds + 120)])
     source.expect("starting", 60)
     channel = rig.new_channel(sim)

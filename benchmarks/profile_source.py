@@ -55,7 +55,7 @@ def main() -> None:
     try:
         rig.start_broker()
         sim = rig.start_sim(no_stomp=True)
-        source = rig.source("profile-source", rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port),
+        source = rig.source("profile-source", rig.broker_source_args(sim, SUBSCRIPTIONS),
                             count=args.count)
         channel = rig.new_channel(sim)
         publisher = rig.publisher("profile-pub", channel["topic-name"], args.count, object_uri=channel["object-uri"])

@@ -8,9 +8,10 @@ import json
 import time
 from pathlib import Path
 
-from bench_lib import BENCH_DIR, PYTHON, ZHMCCLIENT_PYTHON, Child, free_port, fresh_dir
-from broker import Broker, make_certificates
+from bench_lib import BENCH_DIR, PYTHON, ZHMCCLIENT_PYTHON, Child, fresh_dir
+from broker import make_certificates, start_broker
 
+from hmcsim.activemq import ActiveMQBroker
 from hmcsim.testing import SimProcess
 
 USER = {"userid": "operator", "password": "operator-password"}
@@ -22,15 +23,15 @@ class Rig:
     def __init__(self, name: str):
         self.dir = fresh_dir(name)
         self.certs = make_certificates(self.dir / "certs")
-        self.broker: Broker | None = None
+        self.broker: ActiveMQBroker | None = None
         self.sims: list[SimProcess] = []
         self.children: list[Child] = []
         self._topics_seen: set[str] = set()
 
     # -- infrastructure -----------------------------------------------------------------------------
 
-    def start_broker(self) -> Broker:
-        self.broker = Broker(self.dir / "activemq", self.certs, free_port()).start()
+    def start_broker(self) -> ActiveMQBroker:
+        self.broker = start_broker(self.dir / "activemq", self.certs)
         return self.broker
 
     def start_sim(self, scenario: str = "minimal", name: str = "hmcsim", **opts) -> SimProcess:
@@ -70,7 +71,7 @@ class Rig:
     def publisher(self, name: str, topic: str, count: int, *, rate: float = 0, times: Path | None = None,
                   object_uri: str | None = None, object_class: str = "partition", resource_name: str = "PART1",
                   port: int | None = None) -> Child:
-        argv = [PYTHON, str(BENCH_DIR / "publisher.py"), "--port", str(port or self.broker.port), "--ca",
+        argv = [PYTHON, str(BENCH_DIR / "publisher.py"), "--port", str(port or self.broker.stomp_ssl_port), "--ca",
                 self.certs["ca"], "--topic", topic, "--count", str(count), "--probe", "--rate", str(rate),
                 "--object-class", object_class, "--name", resource_name]
         if object_uri:
@@ -82,18 +83,22 @@ class Rig:
     def bare_receiver(self, name: str, topic: str, count: int, times: Path | None = None,
                       python: str = PYTHON, extra: list[str] | None = None) -> Child:
         """Receiver (a); python=ZHMCCLIENT_PYTHON runs it on zhmcclient's older stomp.py."""
-        argv = [python, str(BENCH_DIR / "receiver_stomp.py"), "--port", str(self.broker.port), "--ca",
+        argv = [python, str(BENCH_DIR / "receiver_stomp.py"), "--port", str(self.broker.stomp_ssl_port), "--ca",
                 self.certs["ca"], "--topic", topic, "--count", str(count), *(extra or [])]
         return self.child(name, argv + (["--times", str(times)] if times else []))
 
     def zhmcclient_receiver(self, name: str, topic: str, count: int, times: Path | None = None) -> Child:
-        argv = [ZHMCCLIENT_PYTHON, str(BENCH_DIR / "receiver_zhmcclient.py"), "--port", str(self.broker.port),
+        argv = [ZHMCCLIENT_PYTHON, str(BENCH_DIR / "receiver_zhmcclient.py"), "--port", str(self.broker.stomp_ssl_port),
                 "--ca", self.certs["ca"], "--topic", topic, "--count", str(count)]
         return self.child(name, argv + (["--times", str(times)] if times else []))
 
     def source_args(self, sim: SimProcess, subscriptions: dict, stomp_port: int | None = None, **extra) -> dict:
         return {"hmc_host": sim.hmc_host, "hmc_auth": {**USER, "ca_certs": self.certs["ca"]},
                 "stomp_port": stomp_port or sim.stomp_port, "subscriptions": subscriptions, **extra}
+
+    def broker_source_args(self, sim: SimProcess, subscriptions: dict, **extra) -> dict:
+        """Source arguments for the WS API of hmcsim and the notifications of the rig's broker."""
+        return self.source_args(sim, subscriptions, stomp_port=self.broker.stomp_ssl_port, **extra)
 
     def source(self, name: str, args: dict, *, mode: str = "count", count: int = 0, times: Path | None = None,
                extra: list[str] | None = None) -> Child:

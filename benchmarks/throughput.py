@@ -36,7 +36,7 @@ def _one(rig: Rig, kind: str, label: str, count: int, sim) -> dict:
         topic, uri = f"bench.{label}", None
         receiver = rig.zhmcclient_receiver(f"recv-{label}", topic, count)
     else:
-        receiver = rig.source(f"recv-{label}", rig.source_args(sim, SUBSCRIPTIONS, stomp_port=rig.broker.port),
+        receiver = rig.source(f"recv-{label}", rig.broker_source_args(sim, SUBSCRIPTIONS),
                               count=count)
         channel = rig.new_channel(sim)
         topic, uri = channel["topic-name"], channel["object-uri"]

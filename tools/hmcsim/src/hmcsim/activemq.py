@@ -1,8 +1,12 @@
 """Runs a private Apache ActiveMQ (Debian's /usr/share/activemq) for wire-interop tests and benchmarks.
 
 The broker gets its own configuration in a temporary directory, listens on free loopback ports for STOMP
-(plain) and STOMP+SSL (keystore made with keytool; its certificate is written as a PEM CA file), and keeps
-nothing on disk between runs (no persistence, no JMX, no web console).
+(plain) and STOMP+SSL (keystore made with keytool, its certificate written as a PEM CA file, unless a PKCS#12
+keystore and its CA are given), and keeps nothing on disk between runs (no persistence, no JMX, no web
+console). TCP_NODELAY is on: with Nagle's algorithm the broker holds small frames back until the client's
+delayed ACK (about 40 ms), which would dominate every latency. A small memory limit (benchmarks) makes
+producer flow control hold a fast publisher back early instead of letting a backlog drive the JVM into
+garbage collection.
 """
 
 import shutil
@@ -21,15 +25,23 @@ _CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
     http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="hmcsim-test" persistent="false"
           useJmx="false" advisorySupport="false" schedulerSupport="false" dataDirectory="{data}">
-    <sslContext>
-      <sslContext keyStore="file:{keystore}" keyStorePassword="{password}"/>
+{usage}    <sslContext>
+      <sslContext keyStore="file:{keystore}" keyStorePassword="{password}" keyStoreType="PKCS12"/>
     </sslContext>
     <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:{stomp}?transport.hbGracePeriodMultiplier=2"/>
-      <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:{stomp_ssl}"/>
+      <transportConnector name="stomp"
+          uri="stomp://127.0.0.1:{stomp}?transport.hbGracePeriodMultiplier=2&amp;transport.tcpNoDelay=true"/>
+      <transportConnector name="stomp+ssl"
+          uri="stomp+ssl://127.0.0.1:{stomp_ssl}?transport.closeAsync=false&amp;transport.tcpNoDelay=true"/>
     </transportConnectors>
   </broker>
 </beans>
+"""
+
+_USAGE = """    <systemUsage><systemUsage>
+      <memoryUsage><memoryUsage limit="{memory_mb} mb"/></memoryUsage>
+      <tempUsage><tempUsage limit="2 gb"/></tempUsage>
+    </systemUsage></systemUsage>
 """
 
 
@@ -45,14 +57,26 @@ def available() -> bool:
 
 
 class ActiveMQBroker:
-    """start() / stop() a private broker; attributes: stomp_port, stomp_ssl_port, ca_file, log_file, url(ssl)."""
+    """start() / stop() a private broker; attributes: stomp_port, stomp_ssl_port, ca_file, log_file, url(ssl).
 
-    def __init__(self, work_dir, startup_timeout: float = 60):
+    keystore (PKCS#12), keystore_password and ca_file: the broker's certificate, e.g. one signed by the CA that
+    also signs hmcsim's, so that clients verify both with one CA file; by default keytool makes one.
+    quick_start: the JVM's C1 compiler only and the serial collector, which start the broker in seconds (tests);
+    benchmarks turn it off so that the broker runs at full speed.
+    """
+
+    def __init__(self, work_dir, startup_timeout: float = 60, keystore=None, keystore_password=PASSWORD,
+                 ca_file=None, heap_mb: int = 256, memory_mb: int | None = None, quick_start: bool = True):
         self.dir = Path(work_dir)
         self.startup_timeout = startup_timeout
         self.stomp_port = free_port()
         self.stomp_ssl_port = free_port()
-        self.ca_file = self.dir / "broker-ca.pem"
+        self.keystore = Path(keystore) if keystore else None
+        self.keystore_password = keystore_password
+        self.ca_file = Path(ca_file) if ca_file else self.dir / "broker-ca.pem"
+        self.heap_mb = heap_mb
+        self.memory_mb = memory_mb
+        self.quick_start = quick_start
         self.log_file = self.dir / "activemq.log"
         self.process: subprocess.Popen | None = None
 
@@ -73,11 +97,14 @@ class ActiveMQBroker:
         conf = self.dir / "conf"
         conf.mkdir(parents=True, exist_ok=True)
         (self.dir / "data").mkdir(exist_ok=True)
-        keystore = self._keystore()
-        (conf / "activemq.xml").write_text(_CONFIG.format(data=self.dir / "data", keystore=keystore,
-                                                          password=PASSWORD, stomp=self.stomp_port,
+        keystore = self.keystore or self._keystore()
+        usage = _USAGE.format(memory_mb=self.memory_mb) if self.memory_mb else ""
+        (conf / "activemq.xml").write_text(_CONFIG.format(data=self.dir / "data", keystore=keystore, usage=usage,
+                                                          password=self.keystore_password, stomp=self.stomp_port,
                                                           stomp_ssl=self.stomp_ssl_port))
-        command = ["java", "-Xms64m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        quick = ["-Xms64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+        jvm = quick if self.quick_start else [f"-Xms{self.heap_mb}m"]
+        command = ["java", *jvm, f"-Xmx{self.heap_mb}m",
                    f"-Dactivemq.home={ACTIVEMQ_HOME}", f"-Dactivemq.base={self.dir}", f"-Dactivemq.conf={conf}",
                    f"-Dactivemq.data={self.dir / 'data'}", "-jar", str(ACTIVEMQ_HOME / "bin/activemq.jar"),
                    "start", f"xbean:file:{conf / 'activemq.xml'}"]
