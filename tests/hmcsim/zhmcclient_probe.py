@@ -6,6 +6,7 @@ Usage: python zhmcclient_probe.py '<json: host, ws_port, stomp_port, ca_file, co
 import json
 import sys
 import threading
+import time
 import urllib.request
 
 import zhmcclient
@@ -16,6 +17,20 @@ def control(base, path, body):
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def subscribed(base, topics, timeout=60):
+    """Until hmcsim shows a STOMP connection subscribed to all topics: zhmcclient subscribes without a receipt,
+    so a notification made earlier would not reach it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base + "/stomp", timeout=10) as response:
+            connections = json.loads(response.read())
+        if any(set(topics) <= {s["destination"].removeprefix("/topic/") for s in c["subscriptions"]}
+               for c in connections):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"zhmcclient did not subscribe to {topics} within {timeout}s")
 
 
 def main():
@@ -38,10 +53,11 @@ def main():
                                                verify_cert=sim["ca_file"])
 
     def trigger():
+        subscribed(sim["control"], [os_topic, job_topic])
         control(sim["control"], "/os-message", {"resource": "PART1", "text": "Hello from hmcsim"})
         control(sim["control"], "/step", {"kind": "job_completion", "resource": "PART1"})
 
-    threading.Timer(1.0, trigger).start()
+    threading.Thread(target=trigger, daemon=True).start()
     received = []
     for headers, message in receiver.notifications():
         received.append({"headers": dict(headers), "message": message})
