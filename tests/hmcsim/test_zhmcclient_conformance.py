@@ -30,7 +30,7 @@ def test_zhmcclient_against_hmcsim(hmcsim):
            "ca_file": hmcsim.ca_file, "control": hmcsim.endpoints["control"]}
     env = {k: v for k, v in os.environ.items() if k not in CA_ENV}
     run = subprocess.run([python, str(PROBE), json.dumps(sim)], capture_output=True, text=True, timeout=90, env=env)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 0, run.stderr + "\n--- hmcsim log ---\n" + hmcsim.log_file.read_text()
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["api_version"] == 4
     assert result["cpcs"] == ["CPC1", "CPC2"]
