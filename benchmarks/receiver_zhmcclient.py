@@ -36,7 +36,8 @@ def main() -> None:
                 for headers, message in receiver.notifications(stop_event=stop):
                     tally.message(message["os-messages"][0]["message-text"], headers["global-sequence-nr"])
                     if tally.done.is_set():
-                        return
+                        break
+                return
             except zhmcclient.NotificationConnectionError as exc:
                 print(f"connect attempt {attempt} failed: {exc}", file=sys.stderr, flush=True)
 
