@@ -125,11 +125,11 @@ class NotificationStream:
                 self._last_bcpii_heartbeat = time.monotonic()
                 self._tasks.append(asyncio.ensure_future(self._watch_bcpii_heartbeat()))
             while True:
-                item = await self._handoff.get()
-                if isinstance(item, tuple):
-                    await self._on_frame(item[0], item[1])
-                elif item.receiver is self._receiver:
-                    await self._on_lost(item.reason)
+                for item in await self._handoff.get_all():
+                    if isinstance(item, tuple):
+                        await self._on_frame(item[0], item[1])
+                    elif item.receiver is self._receiver:
+                        await self._on_lost(item.reason)
         finally:
             self._shutdown()
 

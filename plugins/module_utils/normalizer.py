@@ -134,7 +134,7 @@ class _Notification:
 
     def __init__(self, headers, body, console, include_raw, max_raw, topic_types, resources, topic=None,
                  bcpii=False):
-        self.headers_ok = isinstance(headers, Mapping)
+        self.headers_ok = _is_mapping(headers)
         self.headers = {key: value for key, value in headers.items() if isinstance(key, str)} if self.headers_ok else {}
         self.body = body
         self.console = console_info(console)
@@ -142,7 +142,7 @@ class _Notification:
         limit = to_int(max_raw)
         self.max_raw = MAX_RAW if limit is None or limit < 0 else limit
         name = to_str(topic) or _topic_name(self.headers.get("destination"))
-        topic_type = topic_types.get(name) if isinstance(topic_types, Mapping) and name is not None else None
+        topic_type = topic_types.get(name) if name is not None and _is_mapping(topic_types) else None
         self.topic = topic_info(name, to_str(topic_type))
         self.sequence = sequence_info(to_int(self.headers.get("session-sequence-nr")),
                                       to_int(self.headers.get("global-sequence-nr")))
@@ -233,12 +233,16 @@ def _resource(headers, resources):
     else:
         uri, id_, parent_uri = object_uri, to_str(headers.get("object-id")), None
     cpc = to_str(headers.get("cpc-name"))
-    if cpc is None and isinstance(resources, Mapping):
+    if cpc is None and _is_mapping(resources):
         known = resources.get(uri) if uri is not None else None
         if known is None and parent_uri is not None:
             known = resources.get(parent_uri)
-        cpc = to_str(known.get("cpc")) if isinstance(known, Mapping) else None
+        cpc = to_str(known.get("cpc")) if _is_mapping(known) else None
     return resource_info(to_str(headers.get("class")), to_str(headers.get("name")), uri, id_, cpc, parent_uri)
+
+
+def _is_mapping(value):
+    return type(value) is dict or isinstance(value, Mapping)  # dict first: the ABC check is slow
 
 
 def _text(value):

@@ -51,12 +51,11 @@ def event_uuid(*parts):
     The value of ``str(uuid.uuid5(NAMESPACE, name))``, computed without building a UUID object: one per event
     is on the hot path of a message storm.
     """
-    name = "\x1f".join("" if part is None else str(part) for part in parts)
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = digest.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    name = "\x1f".join(["" if part is None else str(part) for part in parts])
+    text = hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).hexdigest()
+    # Version 5 is the 13th hex digit; the RFC 4122 variant sets the top bits of the 17th to binary 10.
+    variant = "89ab"[int(text[16], 16) & 3]
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{variant}{text[17:20]}-{text[20:32]}"
 
 
 def console_info(console):

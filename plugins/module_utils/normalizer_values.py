@@ -38,14 +38,17 @@ _FALSE = ("false", "no", "0", "")
 
 def to_int(value):
     """An int from an int, an integral float or a decimal string ("17", " 17 "); otherwise None."""
+    if isinstance(value, str):
+        if value.isdigit() and value.isascii() and len(value) <= 20:  # a header value: no regex needed
+            return int(value)
+        value = value.strip()
+        return int(value) if _INT.fullmatch(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and value.is_integer() else None
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value.strip())
     return None
 
 
