@@ -73,6 +73,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def thread_cpu() -> dict:
+    """CPU seconds of each thread of this process by thread name (Linux /proc), to see which thread is the
+    bottleneck of a receiver."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict = {}
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/stat") as handle:
+                stat = handle.read()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            label = "main" if int(task) == os.getpid() else f"{name}/{task}"
+            out[label] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def per_thread(first: dict, last: dict, count: int) -> dict:
+    """CPU µs per message of each thread between two thread_cpu() samples."""
+    return {name: round(1e6 * (seconds - first.get(name, 0.0)) / max(1, count))
+            for name, seconds in last.items() if seconds - first.get(name, 0.0) > 0}
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MiB (from /proc, so no psutil is needed in child venvs)."""
     with open(f"/proc/{pid}/status") as handle:
@@ -210,6 +232,7 @@ class Tally:
         self.first = 0.0
         self.last = 0.0
         self.cpu_first = self.cpu_last = 0.0
+        self.threads_first = self.threads_last = {}
         self.done = threading.Event()
         self.probe_seen = threading.Event()
         self.keep_times = keep_times
@@ -229,10 +252,12 @@ class Tally:
         if self.count == 0:
             self.first = now
             self.cpu_first = time.process_time()
+            self.threads_first = thread_cpu()
         self.count += 1
         self.last = now
         if self.count >= self.expected:
             self.cpu_last = time.process_time()
+            self.threads_last = thread_cpu()
         if self.keep_times:
             self.gseqs.append(int(gseq))
             self.times.append(now)
@@ -257,6 +282,7 @@ class Tally:
         emit(event="done", count=self.count, expected=self.expected, first=self.first, last=self.last,
              rate=(self.count - 1) / span if span > 0 else 0.0, rss_mb=rss_mb(os.getpid()),
              cpu_us_per_msg=1e6 * cpu / max(1, self.count - 1),
+             thread_cpu_us_per_msg=per_thread(self.threads_first, self.threads_last, self.count - 1),
              **{key: value() if callable(value) else value for key, value in extra.items()})
 
 

@@ -53,6 +53,11 @@ def _one(rig: Rig, kind: str, label: str, count: int, sim) -> dict:
     return result
 
 
+def _thread_split(rounds: list[dict]) -> list[str]:
+    """'main 90, other threads 130' per round: where a receiver's CPU goes (main = asyncio loop for (c))."""
+    return [f"main {r.get('main', 0)} / other threads {sum(v for k, v in r.items() if k != 'main')}" for r in rounds]
+
+
 def run(count: int, rounds: int) -> str:
     rig = Rig("throughput")
     try:
@@ -62,6 +67,7 @@ def run(count: int, rounds: int) -> str:
         rss: dict[str, list[float]] = {k: [] for k in KINDS}
         cpu: dict[str, list[float]] = {k: [] for k in KINDS}
         ratio_ca, ratio_cb = [], []
+        threads: dict[str, list[dict]] = {k: [] for k in KINDS}
         # Warm the broker's JIT first: the first thousands of messages through a cold JVM are slower.
         _one(rig, "a", "warmup", min(count, 20_000), sim)
         for number in range(rounds):
@@ -71,6 +77,7 @@ def run(count: int, rounds: int) -> str:
                 rates[kind].append(result["rate"])
                 rss[kind].append(result["rss_mb"])
                 cpu[kind].append(result["cpu_us_per_msg"])
+                threads[kind].append(result.get("thread_cpu_us_per_msg") or {})
             ratio_ca.append(got["c"]["rate"] / got["a"]["rate"])
             ratio_cb.append(got["c"]["rate"] / got["b"]["rate"])
     finally:
@@ -88,5 +95,7 @@ def run(count: int, rounds: int) -> str:
            "CPU µs/msg: CPU time of the receiver's process (all threads) from its first to its last data message, "
            "divided by N: less sensitive to other load on the machine than the wall-clock rate. "
            f"CPU ratio a/c = {statistics.median(cpu['a']) / statistics.median(cpu['c']):.2f}, "
-           f"b/c = {statistics.median(cpu['b']) / statistics.median(cpu['c']):.2f} (1/cost, comparable to c/a, c/b)."]
+           f"b/c = {statistics.median(cpu['b']) / statistics.median(cpu['c']):.2f} (1/cost, comparable to c/a, c/b).",
+           "", "CPU µs/msg per thread (the GIL serializes them, so they add up): "
+           + "; ".join(f"{k}: " + ", ".join(_thread_split(threads[k])) for k in ("a", "c"))]
     return "\n".join(out)
