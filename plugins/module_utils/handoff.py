@@ -6,8 +6,8 @@ stomp.py delivers frames in its own I/O thread; the EDA queue lives in the
 event loop. Items pass through a bounded deque: a producer blocks while it is
 full (so the I/O thread stops reading and TCP backpressure reaches the broker)
 and nothing is ever dropped. The event loop is woken only when the consumer is
-actually waiting, so a busy stream costs one lock round trip per item and no
-thread hop.
+actually waiting, and it takes everything queued at once, so a busy stream
+costs one lock round trip per wake-up, not per item.
 """
 
 from __future__ import absolute_import, division, print_function  # noqa: UP010

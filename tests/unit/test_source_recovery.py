@@ -67,13 +67,19 @@ def test_handoff_is_lossless_ordered_and_blocks_when_full():
         producer.start()
         await asyncio.sleep(0.05)
         assert len(handoff) == 4  # the producer blocks instead of dropping
-        received = [await handoff.get() for _index in range(total)]
+        received, batches = [], []
+        while len(received) < total:
+            batch = await handoff.get_all()
+            assert 1 <= len(batch) <= 4  # never more than the capacity, never an empty wake-up
+            batches.append(len(batch))
+            received += batch
         producer.join()
         assert received == list(range(total))
+        assert max(batches) == 4  # the first batch was a full handoff: taken at once
         handoff.close()
         with pytest.raises(HandoffClosed):
             handoff.put("late")
         with pytest.raises(HandoffClosed):
-            await handoff.get()
+            await handoff.get_all()
 
     asyncio.run(scenario())
