@@ -81,9 +81,11 @@ class Rig:
         return self.child(name, argv, stdin=True)
 
     def bare_receiver(self, name: str, topic: str, count: int, times: Path | None = None,
-                      python: str = PYTHON, extra: list[str] | None = None) -> Child:
-        """Receiver (a); python=ZHMCCLIENT_PYTHON runs it on zhmcclient's older stomp.py."""
-        argv = [python, str(BENCH_DIR / "receiver_stomp.py"), "--port", str(self.broker.stomp_ssl_port), "--ca",
+                      python: str = PYTHON, extra: list[str] | None = None,
+                      script: str = "receiver_stomp.py") -> Child:
+        """Receiver (a); python=ZHMCCLIENT_PYTHON runs it on zhmcclient's older stomp.py; script=
+        "receiver_asyncio.py" is the asyncio reader experiment (aa)."""
+        argv = [python, str(BENCH_DIR / script), "--port", str(self.broker.stomp_ssl_port), "--ca",
                 self.certs["ca"], "--topic", topic, "--count", str(count), *(extra or [])]
         return self.child(name, argv + (["--times", str(times)] if times else []))
 

@@ -16,10 +16,11 @@ import statistics
 from bench_lib import PYTHON, ZHMCCLIENT_PYTHON, table
 from rig import Rig
 
-KINDS = {"a": PYTHON, "a8": ZHMCCLIENT_PYTHON, "a9b": PYTHON, "b": None, "c": None}
+KINDS = {"a": PYTHON, "a8": ZHMCCLIENT_PYTHON, "a9b": PYTHON, "aa": PYTHON, "b": None, "c": None}
 NAMES = {"a": "(a) bare stomp.py 9 listener + json.loads (transport limit)",
          "a8": "(a8) the same on stomp.py 8.2 (zhmcclient's pin)",
          "a9b": "(a9b) stomp.py 9 with its TLS socket set back to blocking (experiment)",
+         "aa": "(aa) asyncio TLS reader, frames split by hand + json.loads (experiment, no stomp.py)",
          "b": "(b) zhmcclient.NotificationReceiver (stomp.py 8.2)",
          "c": "(c) zhmc.notifications.hmc main(), counting queue (stomp.py 9)"}
 
@@ -31,7 +32,8 @@ def _one(rig: Rig, kind: str, label: str, count: int, sim) -> dict:
     if kind.startswith("a"):
         topic, uri = f"bench.{label}", None
         receiver = rig.bare_receiver(f"recv-{label}", topic, count, python=KINDS[kind],
-                                     extra=["--blocking-tls"] if kind == "a9b" else None)
+                                     extra=["--blocking-tls"] if kind == "a9b" else None,
+                                     script="receiver_asyncio.py" if kind == "aa" else "receiver_stomp.py")
     elif kind == "b":
         topic, uri = f"bench.{label}", None
         receiver = rig.zhmcclient_receiver(f"recv-{label}", topic, count)
