@@ -242,7 +242,7 @@ def _resource(headers, resources):
 
 
 def _is_mapping(value):
-    return type(value) is dict or isinstance(value, Mapping)  # dict first: the ABC check is slow
+    return isinstance(value, (dict, Mapping))  # dict first: a dict passes without the slow ABC check
 
 
 def _text(value):
