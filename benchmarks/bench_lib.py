@@ -5,6 +5,7 @@ that one actor's GIL and garbage collector never distort another's figures, and 
 is its own. Processes talk to the orchestrator through line-oriented JSON on stdout: simple to debug by hand.
 """
 
+import argparse
 import contextlib
 import json
 import os
@@ -71,6 +72,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def receiver_parser(description: str) -> argparse.ArgumentParser:
+    """The options every baseline receiver takes (broker, CA, topic, N, arrival-times file, idle timeout), so
+    that the rig starts them all alike."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--times")
+    parser.add_argument("--idle-timeout", type=float, default=15)
+    return parser
 
 
 def thread_cpu() -> dict:

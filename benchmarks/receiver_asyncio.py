@@ -6,13 +6,12 @@ that read the broker this way would have no thread handoff and no GIL contention
 It is deliberately minimal (no heart-beats, no receipts, no reconnect) and not a design for the collection.
 """
 
-import argparse
 import asyncio
 import json
 import ssl
 import threading
 
-from bench_lib import Tally, emit
+from bench_lib import Tally, emit, receiver_parser
 
 
 def parse_frames(buffer: bytearray) -> list[tuple[bytes, dict, bytes]]:
@@ -68,14 +67,7 @@ async def receive(args, tally: Tally) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--times")
-    parser.add_argument("--idle-timeout", type=float, default=15)
+    parser = receiver_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     tally = Tally(args.count, keep_times=bool(args.times))
     threading.Thread(target=asyncio.run, args=(receive(args, tally),), daemon=True).start()

@@ -3,11 +3,10 @@
 This is the least any Python STOMP receiver must do, so it is the ceiling for the others.
 """
 
-import argparse
 import json
 
 import stomp
-from bench_lib import Tally, emit
+from bench_lib import Tally, emit, receiver_parser
 
 
 class Listener(stomp.ConnectionListener):
@@ -29,14 +28,7 @@ def blocking_tls(conn) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--times")
-    parser.add_argument("--idle-timeout", type=float, default=15)
+    parser = receiver_parser(__doc__.splitlines()[0])
     parser.add_argument("--blocking-tls", action="store_true",
                         help="stomp.py 9: put the TLS socket back into blocking mode after the handshake (experiment)")
     args = parser.parse_args()

@@ -4,23 +4,15 @@ Runs under ZHMCCLIENT_PYTHON (zhmcclient pins an older stomp.py). notifications(
 body, so the loop only hands the text to the tally, as receiver (a) does.
 """
 
-import argparse
 import sys
 import threading
 
 import zhmcclient
-from bench_lib import Tally
+from bench_lib import Tally, receiver_parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--times")
-    parser.add_argument("--idle-timeout", type=float, default=15)
+    parser = receiver_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     tally = Tally(args.count, keep_times=bool(args.times))
     receiver = zhmcclient.NotificationReceiver([args.topic], args.host, "bench", "bench", port=args.port,
