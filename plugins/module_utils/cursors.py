@@ -31,9 +31,11 @@ RENUMBERED = "renumbered"
 
 
 class RecoveryCursors:
-    """Cursor per resource URI: {"last": int or None, "console": str or None}.
+    """Cursor per resource URI: {"last": int or None, "since": int or None, "console": str or None}.
 
-    last None means: covered while the console kept no message of it, so every message it keeps later is new.
+    last None means: covered while the console kept no message of it, so every message it keeps later is new;
+    with since (console milliseconds), only kept messages stamped at or after that time are new (a system
+    noticed coming up, or added, while no sequence number of it was known; see docs/source.md).
     """
 
     def __init__(self):
@@ -50,9 +52,22 @@ class RecoveryCursors:
         """
         if uri in self._cursors:
             return False
-        self._cursors[uri] = {"last": latest, "console": console}
+        self._cursors[uri] = {"last": latest, "since": None, "console": console}
         self._recent[uri] = collections.deque(maxlen=RECENT)
         return True
+
+    def cover_since(self, uri, since_ms, console=None):
+        """Start tracking uri with no known sequence number: messages stamped at or after since_ms are new.
+        A covered uri keeps its cursor (returns False)."""
+        if not self.cover(uri, None, console):
+            return False
+        self._cursors[uri]["since"] = since_ms
+        return True
+
+    def since(self, uri):
+        """Console time (ms) from which kept messages are new while no sequence number is known, else None."""
+        cursor = self._cursors.get(uri)
+        return None if cursor is None or cursor["last"] is not None else cursor["since"]
 
     def covered(self, uri):
         return uri in self._cursors
@@ -102,6 +117,7 @@ class RecoveryCursors:
             self.cover(uri, None, console)
         cursor = self._cursors[uri]
         cursor["last"] = seq
+        cursor["since"] = None
         if console is not None:
             cursor["console"] = console
         self._recent[uri].append(seq)
@@ -109,7 +125,8 @@ class RecoveryCursors:
     # -- persistence ----------------------------------------------------------------------------------
 
     def snapshot(self):
-        """{"version": 1, "cursors": {uri: {"last": int|None, "console": str|None}}}: a copy, JSON-ready."""
+        """{"version": 1, "cursors": {uri: {"last": int|None, "since": int|None, "console": str|None}}}: a
+        JSON-ready copy."""
         return {"version": SNAPSHOT_VERSION,
                 "cursors": {uri: dict(cursor) for uri, cursor in self._cursors.items()}}
 
@@ -143,8 +160,11 @@ def _checked(snapshot):
         last = cursor.get("last")
         if last is not None and (isinstance(last, bool) or not isinstance(last, int)):
             raise ValueError(f"cursor snapshot: 'last' of {uri} must be an integer or null, got {last!r}")
+        since = cursor.get("since")
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int)):
+            raise ValueError(f"cursor snapshot: 'since' of {uri} must be an integer or null, got {since!r}")
         console = cursor.get("console")
         if console is not None and not isinstance(console, str):
             raise ValueError(f"cursor snapshot: 'console' of {uri} must be a string or null, got {console!r}")
-        result[uri] = {"last": last, "console": console}
+        result[uri] = {"last": last, "since": since, "console": console}
     return result

@@ -31,9 +31,10 @@ DEFAULTS = {
     "job_status": True,
     "max_body": None,
     "bcpii_heartbeat": 120.0,
+    "session_check": 60.0,
 }
 KNOWN = ("hmc_host", "hmc_auth", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect", "include_raw",
-         "job_status", "max_body", "bcpii_heartbeat")
+         "job_status", "max_body", "bcpii_heartbeat", "session_check")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -105,6 +106,7 @@ def _options(args):
         "job_status": to_bool(args.get("job_status"), "job_status", DEFAULTS["job_status"]),
         "max_body": max_body,
         "bcpii_heartbeat": number(args.get("bcpii_heartbeat"), "bcpii_heartbeat", DEFAULTS["bcpii_heartbeat"]),
+        "session_check": number(args.get("session_check"), "session_check", DEFAULTS["session_check"]),
     }
 
 

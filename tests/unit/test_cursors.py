@@ -55,8 +55,8 @@ def test_snapshot_is_plain_json_and_restores():
     cursors.cover("/p/2", None)
     cursors.advance("/p/1", 8, console="hmc2")
     snapshot = json.loads(json.dumps(cursors.snapshot()))
-    assert snapshot == {"version": 1, "cursors": {"/p/1": {"last": 8, "console": "hmc2"},
-                                                  "/p/2": {"last": None, "console": None}}}
+    assert snapshot == {"version": 1, "cursors": {"/p/1": {"last": 8, "since": None, "console": "hmc2"},
+                                                  "/p/2": {"last": None, "since": None, "console": None}}}
     again = RecoveryCursors()
     again.restore(snapshot)
     assert again.resume_from("/p/1") == 9 and again.covered("/p/2")
@@ -71,10 +71,24 @@ def test_snapshot_is_plain_json_and_restores():
     ({"version": 1, "cursors": {"/p": {"last": True}}}, "'last' of /p must be an integer"),
     ({"version": 1, "cursors": {"/p": {"last": 1, "console": 5}}}, "'console' of /p must be a string"),
     ({"version": 1, "cursors": {"": {"last": 1}}}, "non-empty string"),
+    ({"version": 1, "cursors": {"/p": {"last": None, "since": "x"}}}, "'since' of /p must be an integer"),
 ])
 def test_restore_rejects_bad_snapshots_and_changes_nothing(snapshot, message):
     cursors = RecoveryCursors()
     cursors.cover("/keep", 3)
     with pytest.raises(ValueError, match=message):
         cursors.restore(snapshot)
-    assert cursors.snapshot()["cursors"] == {"/keep": {"last": 3, "console": None}}
+    assert cursors.snapshot()["cursors"] == {"/keep": {"last": 3, "since": None, "console": None}}
+
+
+def test_cover_since_holds_until_a_number_is_delivered():
+    cursors = RecoveryCursors()
+    assert cursors.cover_since("/p", 1700000000000)
+    assert cursors.since("/p") == 1700000000000 and cursors.resume_from("/p") is None
+    assert not cursors.cover_since("/p", 1)
+    assert cursors.classify("/p", 3) == NEW
+    cursors.advance("/p", 3)
+    assert cursors.since("/p") is None and cursors.resume_from("/p") == 4
+    again = RecoveryCursors()
+    again.restore({"version": 1, "cursors": {"/q": {"last": None, "since": 5}}})  # "console" may be left out
+    assert again.since("/q") == 5

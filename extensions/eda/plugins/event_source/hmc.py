@@ -74,6 +74,12 @@ options:
   max_body:
     description: Largest notification body read, in bytes; larger bodies become parse-error events.
     type: int
+  session_check:
+    description: Seconds between checks that the console session still lives (one Get Notification Topics
+      request); a session that ended (logged off elsewhere, timed out) is treated like a lost connection.
+      0 disables the check.
+    type: float
+    default: 60
   bcpii_heartbeat:
     description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
       emitted after 1.5 intervals without one. 0 disables the check.
@@ -117,7 +123,6 @@ _add_collection_root()
 from ansible_collections.zhmc.notifications.plugins.module_utils import source_options  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
-from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 
 LOG = logging.getLogger("zhmc.notifications.source")
 
@@ -140,25 +145,18 @@ def _rearm_signal_handlers():
 
 
 async def main(queue, args):
-    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
+    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure.
+
+    The stream logs on, and off when it stops (also when cancelled during start-up or a reconnect), within a
+    bounded time and without blocking the event loop.
+    """
     options = source_options.parse(args)
     _rearm_signal_handlers()
     connection = options["connection"]
     client = HmcClient(warn=LOG.warning, **connection)
-    loop = asyncio.get_running_loop()
-    if not client.session_id:
-        await loop.run_in_executor(None, client.logon)
     stream = NotificationStream(client, options, queue.put, userid=connection["userid"],
-                                password=connection["password"])
-    try:
-        await stream.run()
-    finally:
-        # Also on cancellation: a session left behind counts against the console's session limit.
-        if client.session_owned:
-            try:
-                client.logoff()
-            except HmcError as err:
-                LOG.warning("could not log off: %s", err)
+                                password=connection["password"], owns_session=True)
+    await stream.run()
 
 
 if __name__ == "__main__":
