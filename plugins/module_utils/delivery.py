@@ -239,7 +239,8 @@ class Delivery:
         if message.get("refresh"):
             await self._emit(event)
             return
-        verdict = self._cursors.classify(uri, seq)
+        text = message.get("text")
+        verdict = self._cursors.classify(uri, seq, text)
         if verdict == DUPLICATE:
             return
         if verdict == RENUMBERED:
@@ -248,7 +249,7 @@ class Delivery:
             await self._emit(self._synthetic(connection, "sequence-reset", severity="warning", resource=resource,
                                              previous_sequence=previous, sequence=seq))
         await self._emit(event)
-        self._cursors.advance(uri, seq, connection.console["host"])
+        self._cursors.advance(uri, seq, connection.console["host"], text)
 
     async def _emit(self, event):
         if self._accept is None or self._accept(event):

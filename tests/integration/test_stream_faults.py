@@ -195,8 +195,14 @@ def test_stopping_during_start_up_leaves_no_session_or_connection(hmcsim_factory
         await asyncio.sleep(0.5)  # in the middle of resolving the subscriptions
         await source.__aexit__(None, None, None)
         await settled(lambda: not stream_threads(), what="no worker or STOMP thread left")
+        await settled(lambda: sim.control.sessions() == [] and sim.control.stomp_connections() == [],
+                      what="no session and no STOMP connection")
+        logons = (await asyncio.to_thread(sim.control.logons))["ok"]
+        # What was still under way when the source stopped must not log on again afterwards (it did, when the
+        # resolving thread found the session logged off): watch for a while that nothing comes back.
+        await asyncio.sleep(8)
         assert await asyncio.to_thread(sim.control.sessions) == []
-        assert await asyncio.to_thread(sim.control.stomp_connections) == []
+        assert (await asyncio.to_thread(sim.control.logons))["ok"] == logons
 
     run(scenario())
 

@@ -33,12 +33,34 @@ def test_duplicates_of_recent_deliveries_and_new_numbering():
     cursors = RecoveryCursors()
     cursors.cover("/p/1", 4990)
     for seq in range(4991, 5001):
-        assert cursors.classify("/p/1", seq) == NEW
-        cursors.advance("/p/1", seq)
+        assert cursors.classify("/p/1", seq, f"M{seq}") == NEW
+        cursors.advance("/p/1", seq, text=f"M{seq}")
+    assert cursors.classify("/p/1", 4995, "M4995") == DUPLICATE
     assert cursors.classify("/p/1", 4995) == DUPLICATE
-    assert cursors.classify("/p/1", 0) == RENUMBERED  # 5000 -> 0 is not a wrap and repeats nothing delivered
-    cursors.advance("/p/1", 0)
+    assert cursors.classify("/p/1", 4990) == DUPLICATE  # the seed itself
+    assert cursors.classify("/p/1", 0, "X") == RENUMBERED  # 5000 -> 0: before this numbering began, not a wrap
+    cursors.advance("/p/1", 0, text="X")
     assert cursors.classify("/p/1", 1) == NEW
+    assert cursors.classify("/p/1", 4995) == NEW  # the old numbering is over: forward from 0
+
+
+def test_a_long_overlap_of_recovered_and_live_messages_is_not_a_new_numbering():
+    """Recovery can run thousands of numbers ahead of the live frames that queued meanwhile."""
+    cursors = RecoveryCursors()
+    cursors.cover("/p", 100)
+    for seq in range(101, 10001):
+        cursors.advance("/p", seq, text=f"M{seq}")
+    assert cursors.classify("/p", 150, "M150") == DUPLICATE  # older than the remembered texts, same numbering
+    assert cursors.classify("/p", 9000, "M9000") == DUPLICATE
+
+
+def test_renumbering_onto_a_remembered_number_is_told_by_its_text():
+    cursors = RecoveryCursors()
+    cursors.cover("/p", None)
+    for seq in range(0, 50):
+        cursors.advance("/p", seq, text=f"OLD{seq}")
+    assert cursors.classify("/p", 0, "OLD0") == DUPLICATE
+    assert cursors.classify("/p", 0, "NEW0 after a reset") == RENUMBERED
 
 
 def test_wrap_is_not_a_new_numbering():
