@@ -73,7 +73,9 @@ def make_conf(cfg, oslo_messaging, options):
     }
     tls = options["tls"]
     if tls is not None:
-        overrides.update(ssl=True, ssl_enforce_hostname_verification=tls["check_hostname"])
+        overrides["ssl"] = True
+        if "ssl_enforce_hostname_verification" in conf[rabbit]:  # oslo.messaging 17 and later
+            overrides["ssl_enforce_hostname_verification"] = tls["check_hostname"]
         for key, opt in (("ca_file", "ssl_ca_file"), ("cert_file", "ssl_cert_file"), ("key_file", "ssl_key_file")):
             if tls[key]:
                 overrides[opt] = tls[key]
