@@ -75,31 +75,27 @@ options:
     suboptions:
       connect:
         description:
-          - Seconds to set up a connection (TCP and TLS) to the WS API or the notification broker.
+          - Seconds to set up a connection (TCP and TLS) to the WS API or the notification broker. Default 10.
         type: float
-        default: 10
       read:
         description:
           - Seconds to wait for the answer to a WS API request, and for the broker to confirm subscriptions.
+            Default 60.
         type: float
-        default: 60
       retry_period:
         description:
           - Seconds during which a request that is safe to repeat is retried while the console answers HTTP 503
             (it is restarting) or, once it answered in this task, cannot be reached. 0 retries it only
-            O(hmc_timeouts.retries) times.
+            O(hmc_timeouts.retries) times. Default 600.
         type: float
-        default: 600
       retries:
         description:
-          - How often any other request is retried (HTTP 503, or no connection could be made).
+          - How often any other request is retried (HTTP 503, or no connection could be made). Default 2.
         type: int
-        default: 2
       retry_delay:
         description:
-          - Seconds before the first retry; each further pause doubles, up to 30 seconds.
+          - Seconds before the first retry; each further pause doubles, up to 30 seconds. Default 1.
         type: float
-        default: 1
 notes:
   - Passwords, session ids and session credentials are never returned or logged, except the new session
     returned by M(zhmc.notifications.session) (set C(no_log) on that task).

@@ -118,18 +118,6 @@ def _step_endpoint(kind: str):
     return handler
 
 
-async def end_sessions(request: web.Request) -> web.Response:
-    """End live WS API sessions (all, or one user's) as a console does when they time out or an administrator
-    logs them off: their ids answer 403.5 from now on and their topics are gone; STOMP connections stay."""
-    body = await _body(request)
-    userid = body.get("userid")
-    console = request.app["sim"].console
-    ended = [s for s in list(console.sessions.values()) if userid is None or s.user.userid == userid]
-    for session in ended:
-        console.logoff(session)
-    return web.json_response({"ended": len(ended)})
-
-
 async def timeline_start(request: web.Request) -> web.Response:
     """Start the scenario's timeline (held with --hold-timeline); step times count from now. Runs it once."""
     steps = request.app["sim"].steps
@@ -172,7 +160,6 @@ def make_control_app(sim) -> web.Application:
         app.router.add_get(f"/{name}", _getter(name))
     app.router.add_get("/issued-sessions", issued_sessions)
     app.router.add_post("/inject", inject)
-    app.router.add_post("/end-sessions", end_sessions)
     app.router.add_post("/step", step)
     app.router.add_get("/timeline", timeline)
     app.router.add_post("/timeline/start", timeline_start)

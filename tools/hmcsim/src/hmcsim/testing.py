@@ -69,10 +69,6 @@ class ControlClient:
     def stall_heartbeats(self, seconds: float) -> dict:
         return self._post("/stall", seconds=seconds)
 
-    def end_sessions(self, userid: str | None = None) -> dict:
-        """End live WS API sessions (all, or one user's), as a session timeout does -> {ended}."""
-        return self._post("/end-sessions", userid=userid)
-
     def restart_console(self, down_seconds: float = 0) -> dict:
         return self._post("/restart", down_seconds=down_seconds)
 
