@@ -29,6 +29,7 @@ import time
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
+from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
@@ -91,6 +92,7 @@ class NotificationStream:
         self.spec = options["subscriptions"]
         self._emit_raw = emit
         self._accept = options.get("accept")
+        self._early = early_filter(options)
         self._receiver_factory = receiver_factory
         self._userid = userid
         self._password = password
@@ -308,6 +310,8 @@ class NotificationStream:
         if topic_type == subs.TOPIC_TYPES["bcpii"]:
             async with self._order:
                 await self._deliver_bcpii(self._reassembler.feed(body, time.monotonic()), topic)
+            return
+        if self._early is not None and self._early.drops(headers, body, self._ledger.admit):
             return
         for event in normalizer.normalize(headers, body, console=self.console, **self._normalize_options()):
             await self._deliver(event, topic_type)

@@ -51,8 +51,10 @@ options:
     required: true
   filters:
     description: Drop events at the source; keys types, classes, names (regular expressions), message_codes
-      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh. Events the source makes up
-      itself are never dropped.
+      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh, held, priority, indicators
+      (z/OS message indicators C(*), C(@), C(+), C(none)) and severities. Lists, or one string with values
+      separated by commas outside brackets (see docs/source.md). OS messages that are dropped are decided from
+      their raw fields, before an event is built. Events the source makes up itself are never dropped.
     type: dict
   heartbeat:
     description: STOMP heart-beat interval in seconds; a connection silent for two intervals is declared lost.
