@@ -168,16 +168,30 @@ class RateLimitedWriter:
         self._written = None
         self._last_time = None
 
-    def flush(self, force=False):
-        """Write the snapshot if it changed (and, unless force, the interval passed); True when written."""
+    def take(self, force=False):
+        """The snapshot to write now, or None: unchanged, or (unless force) the interval has not passed.
+
+        Taken in the thread that changes the cursors; the write itself may then run elsewhere.
+        """
         current = self.snapshot()
         if current == self._written:
-            return False
+            return None
         if not force and self._last_time is not None and self._clock() - self._last_time < self.interval:
-            return False
-        self.store.write(current)
-        self._written = current
+            return None
+        return current
+
+    def write(self, snapshot):
+        """Write a snapshot from take() (blocking)."""
+        self.store.write(snapshot)
+        self._written = snapshot
         self._last_time = self._clock()
+
+    def flush(self, force=False):
+        """take() and write(); True when written."""
+        current = self.take(force)
+        if current is None:
+            return False
+        self.write(current)
         return True
 
     def mark_written(self, snapshot):
