@@ -33,9 +33,12 @@ DEFAULTS = {
     "job_status": True,
     "max_body": None,
     "bcpii_heartbeat": 120.0,
+    "checkpoint": None,
+    "feedback": False,
+    "feedback_timeout": 30.0,
 }
 KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
-         "include_raw", "job_status", "max_body", "bcpii_heartbeat")
+         "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -82,6 +85,17 @@ def _reconnect(value):
     return result
 
 
+def _checkpoint(value):
+    """A file path, or None; the file itself is checked when the source starts (it may not exist yet)."""
+    if _unset(value):
+        return None
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ValueError(f"option 'checkpoint' must be the path of a file, got {value!r}")
+    if value.endswith(("/", "\\")):
+        raise ValueError(f"option 'checkpoint' must name a file, not a folder, got {value!r}")
+    return value.strip()
+
+
 def _options(args):
     unknown = sorted(set(args) - set(KNOWN) - set(IGNORED))
     if unknown:
@@ -109,6 +123,10 @@ def _options(args):
         "job_status": to_bool(args.get("job_status"), "job_status", DEFAULTS["job_status"]),
         "max_body": max_body,
         "bcpii_heartbeat": number(args.get("bcpii_heartbeat"), "bcpii_heartbeat", DEFAULTS["bcpii_heartbeat"]),
+        "checkpoint": _checkpoint(args.get("checkpoint")),
+        "feedback": to_bool(args.get("feedback"), "feedback", DEFAULTS["feedback"]),
+        "feedback_timeout": number(args.get("feedback_timeout"), "feedback_timeout", DEFAULTS["feedback_timeout"],
+                                   positive=True),
     }
 
 
