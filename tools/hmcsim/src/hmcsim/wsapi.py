@@ -99,7 +99,7 @@ async def logoff(request: web.Request) -> web.Response:
 
 
 async def notification_topics(request: web.Request) -> web.Response:
-    return web.json_response({"topics": request_session(request).topics()})
+    return web.json_response({"topics": request.app["console"].offered_topics(request_session(request))})
 
 
 async def list_cpcs(request: web.Request) -> web.Response:
