@@ -112,7 +112,7 @@ def test_the_hmc_auth_of_ibm_zhmc_works_with_every_module_and_the_source(hmcsim,
         async with RunningSource(load_args) as source:
             await source.next(timeout=30)
 
-    with pytest.raises(ValueError, match="ibm.ibm_zhmc.zhmc_session") as info:
+    with pytest.raises(ValueError, match=r"ibm\.ibm_zhmc\.zhmc_session") as info:
         run(refused())
     assert "hmc_auth.userid and hmc_auth.password" in str(info.value)
 

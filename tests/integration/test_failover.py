@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from test_source_helpers import RunningSource, of_type, run, until_subscribed
 
@@ -45,7 +46,7 @@ def two_consoles(tmp_path):
         first.stop()
         raise
     bundle = tmp_path / "both-cas.pem"  # each instance has its own generated CA
-    bundle.write_text(open(first.ca_file).read() + open(second.ca_file).read())
+    bundle.write_text(Path(first.ca_file).read_text() + Path(second.ca_file).read_text())
     return first, second, port, str(bundle)
 
 

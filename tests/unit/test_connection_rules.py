@@ -45,7 +45,7 @@ def test_bad_timeouts_name_the_option(value, message):
 def test_a_session_id_without_credential_needs_userid_and_password_for_the_broker():
     ibm_zhmc = {"session_id": "S", "verify": True, "ca_certs": None}  # what ibm.ibm_zhmc.zhmc_session returns
     auth = parse_hmc_auth(ibm_zhmc)
-    with pytest.raises(ValueError, match="userid and hmc_auth.password .* broker login") as info:
+    with pytest.raises(ValueError, match=r"userid and hmc_auth\.password .* broker login") as info:
         check_broker_login(auth)
     assert "ibm.ibm_zhmc.zhmc_session" in str(info.value)
     check_broker_login(parse_hmc_auth(dict(ibm_zhmc, userid="u", password="p")))
