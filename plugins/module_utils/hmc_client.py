@@ -334,7 +334,9 @@ class HmcClient:
         """Send to the given console, or pick the first reachable one of the list (from the console after the
         last one lost) when none is given."""
         if host is not None:
-            return self._send(host, session, method, uri, operation, body, params, idempotent)
+            # With another console to move to, a console that cannot be reached is not waited for.
+            return self._send(host, session, method, uri, operation, body, params, idempotent,
+                              ride_out=len(self.hosts) == 1)
         failures = []
         order = self.hosts[self._first_host:] + self.hosts[:self._first_host]
         for candidate in order:
