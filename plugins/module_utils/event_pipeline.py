@@ -4,7 +4,7 @@
 
 The stream wires two tasks that never wait for each other where they must not:
 
-    ConnectionSupervisor (supervisor.py)            Delivery (delivery.py)
+    ConnectionSupervisor (supervisor.py)            Delivery (stream_delivery.py)
       connect, seed cursors, subscribe  --outbox-->   recover from cursors, drain the connection's
       watch (loss, session), reconnect                handoff, normalize, de-duplicate, emit
       open channels at runtime         <--request--   (status to active, inventory add)
@@ -29,9 +29,9 @@ import time
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import RecoveryCursors
-from ansible_collections.zhmc.notifications.plugins.module_utils.delivery import Delivery
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver
+from ansible_collections.zhmc.notifications.plugins.module_utils.stream_delivery import Delivery
 from ansible_collections.zhmc.notifications.plugins.module_utils.supervisor import (
     AUTH_FAILURES_ALLOWED,
     ConnectionSupervisor,
@@ -140,6 +140,8 @@ class NotificationStream:
         self.workers.stop(self._late_cleanup)
 
     def _logoff(self):
+        """Tried once: a console that is restarting must not hold the stop up for minutes."""
+        self.client.stop_retrying()
         if self.client.session_owned:
             try:
                 self.client.logoff()

@@ -164,7 +164,7 @@ class ConnectionSupervisor:
             console["host"], self._options["stomp_port"], login, passcode,
             on_frame=connection.on_frame, on_lost=connection.on_lost,
             ca_certs=self._options.get("ca_certs"), verify=self._options.get("verify", True),
-            heartbeat=self._options.get("heartbeat", 30))
+            heartbeat=self._options.get("heartbeat", 30), **self._options.get("receiver_timeouts", {}))
         connection.receiver = receiver
         self.receivers.add(receiver)
         self.handoffs.add(connection.handoff)

@@ -20,14 +20,14 @@ def operator_auth(sim):
     return {"userid": "operator", "password": PASSWORD, "ca_certs": sim.ca_file}
 
 
-def write_play(sim, folder, tasks, check_mode=False, **variables):
-    """A playbook (with its variables file) running tasks {register name: {module: args}} in order."""
+def write_play(sim, folder, tasks, **variables):
+    """A playbook (with its variables file) running tasks {register name: {module: args, keywords...}} in
+    order."""
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / "results.json"
     play_tasks = []
     for name, task in tasks.items():
-        play_tasks.append({"name": name, **task, "register": name, "ignore_errors": True,
-                           **({"check_mode": True} if check_mode else {})})
+        play_tasks.append({"name": name, **task, "register": name, "ignore_errors": True})
     results = "{" + ", ".join(f"'{name}': {name}" for name in tasks) + "}"
     play_tasks.append({"name": "Save the results", "ansible.builtin.copy": {
         "content": "{{ " + results + " | to_json }}", "dest": str(out)}, "check_mode": False})
