@@ -46,6 +46,9 @@ selection could name, and dropping it would lose an unreadable notification with
 BCPII_PART_GAP = 1.0
 """Seconds without a further part after which a held BCPii OS message is complete."""
 ACTIVE_STATUSES = ("active", "operating", "degraded", "exceptions")
+RECOVERY_CHUNK = 100
+"""Recovered OS messages normalized at a time: max_body bounds one notification, and a long outage's list
+of thousands of messages must not become one parse-error."""
 
 
 class Delivery:
@@ -144,11 +147,12 @@ class Delivery:
                 reason="OS messages no longer kept by the console", resource=resource_info(resource)))
         if not messages:
             return  # nothing missed (an empty list would normalize to a parse-error)
-        events = normalizer.normalize_os_messages(
-            resource_props(resource), messages, console=connection.console, topic=resource["topic"],
-            **self._normalize_options(connection))
-        for event in events:
-            await self._deliver_os(connection, event)
+        for start in range(0, len(messages), RECOVERY_CHUNK):
+            events = normalizer.normalize_os_messages(
+                resource_props(resource), messages[start:start + RECOVERY_CHUNK], console=connection.console,
+                topic=resource["topic"], **self._normalize_options(connection))
+            for event in events:
+                await self._deliver_os(connection, event)
 
     async def _recover_statuses(self, connection):
         """A synthetic status-change for each resource whose status changed during the outage."""
