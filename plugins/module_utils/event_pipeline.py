@@ -127,11 +127,10 @@ class NotificationStream:
         if self._supervisor is not None:
             self._supervisor.cancel()
             # Not awaited one by one: settle() below waits for them and for every other call still running.
-            self._closing = [asyncio.ensure_future(self.workers.call(receiver.close, 0.5))
-                             for receiver in list(self._supervisor.receivers)]
+            self._closing = [self.workers.submit(receiver.close, 0.5) for receiver in list(self._supervisor.receivers)]
         settled = await self.workers.settle(deadline - time.monotonic())
         if settled and self._owns_session:
-            logoff = asyncio.ensure_future(self.workers.call(self._logoff))
+            logoff = self.workers.submit(self._logoff)
             await asyncio.wait([logoff], timeout=max(0.1, deadline - time.monotonic()))
             settled = logoff.done()
         if not settled:

@@ -34,6 +34,11 @@ class WorkerCalls:
 
     async def call(self, func, *args, **kwargs):
         """func(*args, **kwargs) in a new daemon thread; its result or exception."""
+        return await self.submit(func, *args, **kwargs)
+
+    def submit(self, func, *args, **kwargs):
+        """Start func(*args, **kwargs) in a new daemon thread now; an asyncio future of its outcome. (Started
+        at once, unlike a coroutine, so that settle() right after sees it running.)"""
         future = concurrent.futures.Future()
         with self._lock:
             self._running += 1
@@ -41,7 +46,7 @@ class WorkerCalls:
         thread = threading.Thread(target=self._run, args=(future, func, args, kwargs), name=self._name,
                                   daemon=True)
         thread.start()
-        return await asyncio.wrap_future(future)
+        return asyncio.wrap_future(future)
 
     def _run(self, future, func, args, kwargs):
         try:
