@@ -157,7 +157,7 @@ class NotificationStream:
             on_frame=lambda headers, body: handoff.put((headers, body)),
             on_lost=lambda reason: self._report_lost(handoff, receiver, reason),
             ca_certs=self.options.get("ca_certs"), verify=self.options.get("verify", True),
-            heartbeat=self.options.get("heartbeat", 30))
+            heartbeat=self.options.get("heartbeat", 30), **self.options.get("receiver_timeouts", {}))
         await self._call(receiver.connect)
         self._receiver = receiver
         self.resolution = resolution

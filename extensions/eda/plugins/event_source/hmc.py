@@ -38,9 +38,14 @@ options:
   hmc_auth:
     description: Credentials and TLS settings (userid, password, session_id, session_credential, ca_certs,
       verify), as for the modules. ZHMC_USERID, ZHMC_PASSWORD, ZHMC_CA_CERTS and ZHMC_VERIFY fill unset fields.
-      With session_id the given session is used and never logged off.
+      With session_id the given session is used and never logged off; without its session_credential (a
+      session from ibm.ibm_zhmc.zhmc_session) the broker login needs userid and password.
     type: dict
     required: true
+  hmc_timeouts:
+    description: Timeouts and retries (connect, read, retry_period, retries, retry_delay), as for the modules;
+      see docs/source.md.
+    type: dict
   stomp_port:
     description: Port of the console's STOMP over TLS endpoint.
     type: int
@@ -117,7 +122,6 @@ EXAMPLES = r"""
       os_messages:
         - cpc: CPC1
           partition_regex: "ZOS.*"
-      jobs: true
       object_changes:
         types: [status-change]
     filters:
@@ -151,7 +155,7 @@ def _add_collection_root():
 
 _add_collection_root()
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import source_options  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets, source_options  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import RecoveryCursors  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
@@ -186,7 +190,11 @@ async def main(queue, args):
     output.load()  # before any connection: a bad checkpoint fails at start
     _rearm_signal_handlers()
     connection = options["connection"]
-    client = HmcClient(warn=LOG.warning, **connection)
+    log_secrets.install()
+    try:
+        client = HmcClient(warn=LOG.warning, **connection)
+    except HmcError as err:
+        raise ValueError(f"{source_options.PREFIX}{err}") from None
     loop = asyncio.get_running_loop()
     stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
                                 password=connection["password"])
@@ -198,7 +206,9 @@ async def main(queue, args):
     finally:
         side.cancel()
         output.close()
-        # Also on cancellation: a session left behind counts against the console's session limit.
+        # Also on cancellation: a session left behind counts against the console's session limit. Tried
+        # once: a console that is restarting must not hold the shutdown up for minutes.
+        client.stop_retrying()
         if client.session_owned:
             try:
                 client.logoff()
