@@ -179,6 +179,10 @@ from ansible_collections.zhmc.notifications.plugins.module_utils import subscrip
 from ansible_collections.zhmc.notifications.plugins.module_utils.abandonable_threads import (  # noqa: E402
     AbandonableThreads,
 )
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (  # noqa: E402
+    check_broker_login,
+    receiver_timeouts,
+)
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import EventMatcher  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import (  # noqa: E402
     NotificationStream,
@@ -369,10 +373,13 @@ class Progress:
         self.subscribed = False
         self.state_checked = False
 
-    def receiver_factory(self, connect_timeout):
-        """A Receiver factory for NotificationStream that remembers the connection and bounds its connect."""
+    def receiver_factory(self, limit):
+        """A Receiver factory for NotificationStream that remembers the connection and bounds its connect and
+        receipt waits by limit seconds (the task's timeout), whatever hmc_timeouts says."""
         def make(*args, **kwargs):
-            kwargs.setdefault("connect_timeout", connect_timeout)
+            for key in ("connect_timeout", "receipt_timeout"):
+                if key in kwargs or key == "connect_timeout":
+                    kwargs[key] = min(kwargs.get(key, RECEIVER_CONNECT_TIMEOUT), limit)
             self.receiver = Receiver(*args, **kwargs)
             return self.receiver
         return make
@@ -411,7 +418,7 @@ async def collect(client, options, matcher, place, count, timeout, userid, passw
 
     options["on_subscribed"] = subscribed
     stream = NotificationStream(client, options, collector.take, userid=userid, password=password,
-                                receiver_factory=progress.receiver_factory(min(RECEIVER_CONNECT_TIMEOUT, timeout)))
+                                receiver_factory=progress.receiver_factory(timeout))
     runner = asyncio.ensure_future(stream.run())
     waiter = asyncio.ensure_future(collector.enough.wait())
     await asyncio.wait({runner, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -431,6 +438,7 @@ def perform(task):
     params = task.params
     auth = params["hmc_auth"]
     try:
+        check_broker_login(auth)
         spec = subs.validate(params["subscriptions"])
         matcher = matcher_of(params["conditions"] or {})
         place = place_of(params["conditions"] or {})
@@ -440,7 +448,8 @@ def perform(task):
         task.fail("count must be at least 1, timeout positive and heartbeat not negative")
     options = {"subscriptions": spec, "stomp_port": params["stomp_port"], "ca_certs": auth["ca_certs"],
                "verify": auth["verify"], "heartbeat": params["heartbeat"], "include_raw": params["include_raw"],
-               "job_status": True, "accept": None, "bcpii_heartbeat": 0}
+               "job_status": True, "accept": None, "bcpii_heartbeat": 0,
+               "receiver_timeouts": receiver_timeouts(params["hmc_timeouts"])}
     started = time.monotonic()
     try:
         events = asyncio.run(collect(task.client, options, matcher, place, params["count"], params["timeout"],

@@ -99,6 +99,8 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
         ds.wait_until_subscribed(sim.control, proc)
         known = held_message(sim, "LP01", PAYROLL, "05")
         held_message(sim, "LP01", "*06 IXC102A XCF IS WAITING FOR SYSTEM SYS2 DEACTIVATION", "06")
+        # A problem program's WTOR with the same code and text: not a system message, so escalated, not answered.
+        held_message(sim, "LP01", "@07 IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'.", "07")
         reply = eventually(lambda: commands(sim, "R 05,CANCEL"), "the reply to IEF238D")
         assert reply[0]["replied-to"] == "05"
         assert reply[0]["resource"] == "LP01"
@@ -106,6 +108,9 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
                                         if r["message_code"] == "IXC102A"], "the escalation of IXC102A")
         assert escalated[0]["reason"] == "no reply configured for held message IXC102A"
         assert escalated[0]["reply_id"] == "06"
+        forged = eventually(lambda: [r for r in records(state / "escalations.jsonl") if r["reply_id"] == "07"],
+                            "the escalation of the problem program's IEF238D")
+        assert forged[0]["reason"] == "no reply configured for held message IEF238D with indicator @"
         # The same notification again (as after a reconnect): same uuid, throttled by the rules engine.
         sim.control.inject("os-message", resource="LP01", topic_type="os-message-notification",
                            body={"os-messages": [known]})
@@ -184,29 +189,23 @@ def test_unacceptable_status(hmcsim_factory, collections, tmp_path):
     assert sim.control.sessions() == []
 
 
-def test_jobs_audit_and_connection_health(hmcsim_factory, collections, tmp_path):
-    """job_completion.yml, audit_security.yml and connection_health.yml side by side on one console."""
+def test_audit_and_connection_health(hmcsim_factory, collections, tmp_path):
+    """audit_security.yml and connection_health.yml side by side on one console."""
     sim = hmcsim_factory(scenario="minimal")
-    names = ("job_completion.yml", "audit_security.yml", "connection_health.yml")
+    names = ("audit_security.yml", "connection_health.yml")
     options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "audit_event_names": ["Logon failed"]}
-    with (rulebook(names[0], sim, collections, tmp_path / "jobs", **options) as (jobs_proc, jobs),
-          rulebook(names[1], sim, collections, tmp_path / "audit", **options) as (audit_proc, audit),
-          rulebook(names[2], sim, collections, tmp_path / "health", **options) as (health_proc, health)):
-        for proc in (jobs_proc, audit_proc, health_proc):
-            ds.wait_until_subscribed(sim.control, proc, connections=3)
-        sim.control.step("job_completion", resource="PART1", operation="start", status_code=500)
-        sim.control.step("job_completion", resource="PART2", operation="start", status_code=200)
+    with (rulebook(names[0], sim, collections, tmp_path / "audit", **options) as (audit_proc, audit),
+          rulebook(names[1], sim, collections, tmp_path / "health", **options) as (health_proc, health)):
+        for proc in (audit_proc, health_proc):
+            ds.wait_until_subscribed(sim.control, proc, connections=2)
         sim.control.step("log_entry", log="security", event_name="Logon failed", userid="intruder")
         sim.control.step("log_entry", log="audit", event_name="User logged on", userid="operator")
-        failed = eventually(lambda: records(tmp_path / "jobs" / "state" / "escalations.jsonl"), "the failed job")
         forwarded = eventually(lambda: records(tmp_path / "audit" / "state" / "audit.jsonl"), "the log entry")
-        wait_idle(jobs)
         wait_idle(audit)
         sim.control.drop_connections()
         lost = eventually(lambda: [r for r in records(tmp_path / "health" / "state" / "escalations.jsonl")
                                    if r["event_type"] == "connection-lost"], "the connection-lost record")
         wait_idle(health)
-    assert [(r["resource"], r["job"]["status_code"]) for r in failed] == [("PART1", 500)]
     assert [(r["log_entry"]["name"], r["log_entry"]["user"]) for r in forwarded] == [("Logon failed", "intruder")]
     assert lost[0]["reason"].startswith("connection to the console lost")
     assert sim.control.sessions() == []

@@ -100,6 +100,11 @@ class StompConnection:
         await self.enqueue(encode(command, headers, body))
 
 
+REFUSE_WITH = ("close", "error", "after-connected")
+"""How new connections are refused: hang up before any frame; ERROR to the CONNECT; hang up right after
+CONNECTED (a broker that accepts the login and then goes away, before any SUBSCRIBE is handled)."""
+
+
 class StompServer:
     """Accepts STOMP connections and delivers notifications to matching subscriptions (a notifier Sink)."""
 
@@ -114,13 +119,14 @@ class StompServer:
         self.refused_until = 0.0
         self.refuse_with = "error"  # while refusing: "error" answers CONNECT with ERROR, "close" hangs up at once
         self.logins = {"ok": 0, "failed": 0, "refused": 0}
+        self.on_subscribe = None  # callable(topic) -> [(headers, body)] sent to a new subscription only
         self._numbers = itertools.count(1)
 
     def refuse(self, seconds: float, refuse_with: str = "close") -> None:
         """Refuse new connections for seconds: "close" closes each at once (broker not accepting, no frame),
         "error" answers its CONNECT with ERROR "Authentication failed" (sessions stay valid on the WS API)."""
-        if refuse_with not in ("close", "error"):
-            raise ValueError("refuse_with must be close or error")
+        if refuse_with not in REFUSE_WITH:
+            raise ValueError(f"refuse_with must be one of {', '.join(REFUSE_WITH)}")
         self.refuse_with = refuse_with
         self.refused_until = time.monotonic() + seconds
 
@@ -180,7 +186,8 @@ class StompServer:
         conn.version = "1.2" if "1.2" in versions else "1.1" if "1.1" in versions else "1.0"
         conn.login = frame.headers.get("login", "")
         grant = None
-        if time.monotonic() >= self.refused_until:
+        hang_up = self.refuse_with == "after-connected" and time.monotonic() < self.refused_until
+        if hang_up or time.monotonic() >= self.refused_until:
             grant = self.console.authenticate_stomp(conn.login, frame.headers.get("passcode", ""))
         self.logins["failed" if grant is None else "ok"] += 1
         if grant is None:
@@ -198,6 +205,9 @@ class StompServer:
                      "session": f"ID:hmcsim-{conn.number}"}
         conn.writer.write(encode("CONNECTED", connected))
         await conn.writer.drain()
+        if hang_up:
+            self.logins["refused"] += 1
+            return False
         loop = asyncio.get_running_loop()
         tasks.append(loop.create_task(self._writer(conn)))
         if conn.expect_every:
@@ -224,7 +234,14 @@ class StompServer:
             if self.subscribe_delay_ms:
                 # A busy broker: the subscription (and its receipt) takes effect only after a while.
                 await asyncio.sleep(self.subscribe_delay_ms / 1000)
-            conn.subscriptions[headers.get("id", destination)] = topic
+            sub_id = headers.get("id", destination)
+            conn.subscriptions[sub_id] = topic
+            if receipt:
+                await conn.send_now("RECEIPT", {"receipt-id": receipt})
+            if self.on_subscribe is not None:
+                for item_headers, body in self.on_subscribe(topic):
+                    await conn.enqueue(self._message(conn, sub_id, topic, item_headers, body))
+            return True
         elif frame.command == "UNSUBSCRIBE":
             conn.subscriptions.pop(headers.get("id", ""), None)
         elif frame.command == "DISCONNECT":
@@ -249,24 +266,26 @@ class StompServer:
 
     async def deliver(self, topic: str, headers: dict, body: str | bytes) -> None:
         """Sink interface: a MESSAGE frame to every subscription of topic, with per-connection sequence numbers."""
-        payload = body if isinstance(body, bytes) else body.encode()
-        overrides = {k: v for k, v in headers.items() if k in DELIVERY_OVERRIDES}
         for conn in list(self.connections.values()):
             for sub_id, sub_topic in list(conn.subscriptions.items()):
-                if sub_topic != topic or conn.closed:
-                    continue
-                frame_headers = {
-                    **headers,
-                    "session-sequence-nr": str(next(conn.session_seq)),
-                    "destination": f"/topic/{topic}", "subscription": sub_id,
-                    "message-id": f"ID:hmcsim-{conn.number}-{next(conn.message_seq)}",
-                    "expires": "0", "priority": "4",
-                    "content-type": "application/json;charset=utf-8" if payload else "text/plain",
-                    "content-length": str(len(payload)),
-                }
-                frame_headers.update(overrides)
-                frame_headers.setdefault("timestamp", str(int(time.time() * 1000)))
-                await conn.enqueue(encode("MESSAGE", frame_headers, payload))
+                if sub_topic == topic and not conn.closed:
+                    await conn.enqueue(self._message(conn, sub_id, topic, headers, body))
+
+    @staticmethod
+    def _message(conn: StompConnection, sub_id: str, topic: str, headers: dict, body: str | bytes) -> bytes:
+        payload = body if isinstance(body, bytes) else body.encode()
+        frame_headers = {
+            **headers,
+            "session-sequence-nr": str(next(conn.session_seq)),
+            "destination": f"/topic/{topic}", "subscription": sub_id,
+            "message-id": f"ID:hmcsim-{conn.number}-{next(conn.message_seq)}",
+            "expires": "0", "priority": "4",
+            "content-type": "application/json;charset=utf-8" if payload else "text/plain",
+            "content-length": str(len(payload)),
+        }
+        frame_headers.update({k: v for k, v in headers.items() if k in DELIVERY_OVERRIDES})
+        frame_headers.setdefault("timestamp", str(int(time.time() * 1000)))
+        return encode("MESSAGE", frame_headers, payload)
 
     async def error_all(self, message: str, detail: str = "") -> int:
         """ERROR frame, then a graceful close, on every connection (a broker revoking access)."""
