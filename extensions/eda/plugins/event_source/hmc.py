@@ -186,7 +186,8 @@ async def main(queue, args):
     connection = options["connection"]
     client = HmcClient(warn=LOG.warning, **connection)
     loop = asyncio.get_running_loop()
-    stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
+    stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
+    stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
                                 password=connection["password"])
     side = asyncio.ensure_future(output.run())
     try:
