@@ -30,6 +30,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils import normaliz
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, RecoveryCursors
+from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
@@ -88,6 +89,7 @@ class NotificationStream:
         self.spec = options["subscriptions"]
         self._emit_raw = emit
         self._accept = options.get("accept")
+        self._early = early_filter(options)
         self._receiver_factory = receiver_factory
         self._userid = userid
         self._password = password
@@ -155,7 +157,7 @@ class NotificationStream:
             on_frame=lambda headers, body: handoff.put((headers, body)),
             on_lost=lambda reason: self._report_lost(handoff, receiver, reason),
             ca_certs=self.options.get("ca_certs"), verify=self.options.get("verify", True),
-            heartbeat=self.options.get("heartbeat", 30))
+            heartbeat=self.options.get("heartbeat", 30), **self.options.get("receiver_timeouts", {}))
         await self._call(receiver.connect)
         self._receiver = receiver
         self.resolution = resolution
@@ -322,6 +324,8 @@ class NotificationStream:
             async with self._order:
                 await self._deliver_bcpii(self._reassembler.feed(body, time.monotonic()), topic)
             return
+        if self._early is not None and self._early.drops(headers, body, self._pass_over):
+            return
         for event in normalizer.normalize(headers, body, console=self.console, **self._normalize_options()):
             await self._deliver(event, topic_type)
 
@@ -370,6 +374,11 @@ class NotificationStream:
         if topic_type == subs.TOPIC_TYPES["object"] and not self._object_event_wanted(kind, resource):
             return
         await self._emit(event)
+
+    def _pass_over(self, uri, seq):
+        """An OS message the early filter dropped moves its cursor as one dropped in _deliver does."""
+        if self.cursors.classify(uri, seq) != DUPLICATE:
+            self.cursors.advance(uri, seq, self.console["host"])
 
     async def _emit(self, event):
         if self._accept is None or self._accept(event):

@@ -17,7 +17,9 @@ import math
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
     apply_env_fallbacks,
+    check_broker_login,
     client_options,
+    receiver_timeouts,
     to_bool,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
@@ -35,8 +37,8 @@ DEFAULTS = {
     "feedback": False,
     "feedback_timeout": 30.0,
 }
-KNOWN = ("hmc_host", "hmc_auth", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect", "include_raw",
-         "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout")
+KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
+         "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -99,7 +101,8 @@ def _options(args):
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)}; expected {', '.join(KNOWN)}")
     hmc_host, hmc_auth = apply_env_fallbacks(args.get("hmc_host"), args.get("hmc_auth"))
-    connection = client_options(hmc_host, hmc_auth)
+    connection = client_options(hmc_host, hmc_auth, args.get("hmc_timeouts"))
+    check_broker_login(connection)
     port = number(args.get("stomp_port"), "stomp_port", DEFAULTS["stomp_port"], minimum=1, integer=True)
     if port > 65535:
         raise ValueError(f"option 'stomp_port' must be a port number 1..65535, got {args.get('stomp_port')!r}")
@@ -108,6 +111,7 @@ def _options(args):
     max_body = number(args.get("max_body"), "max_body", None, integer=True, positive=True)
     return {
         "connection": connection,
+        "receiver_timeouts": receiver_timeouts(args.get("hmc_timeouts")),
         "stomp_port": port,
         "ca_certs": connection["ca_certs"],
         "verify": connection["verify"],

@@ -167,6 +167,10 @@ import time  # noqa: E402
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (  # noqa: E402
+    check_broker_login,
+    receiver_timeouts,
+)
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import EventMatcher  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import (  # noqa: E402
     NotificationStream,
@@ -340,6 +344,7 @@ def perform(task):
     params = task.params
     auth = params["hmc_auth"]
     try:
+        check_broker_login(auth)
         spec = subs.validate(params["subscriptions"])
         matcher = matcher_of(params["conditions"] or {})
     except ValueError as err:
@@ -348,7 +353,8 @@ def perform(task):
         task.fail("count must be at least 1, timeout positive and heartbeat not negative")
     options = {"subscriptions": spec, "stomp_port": params["stomp_port"], "ca_certs": auth["ca_certs"],
                "verify": auth["verify"], "heartbeat": params["heartbeat"], "include_raw": params["include_raw"],
-               "job_status": True, "accept": None, "bcpii_heartbeat": 0}
+               "job_status": True, "accept": None, "bcpii_heartbeat": 0,
+               "receiver_timeouts": receiver_timeouts(params["hmc_timeouts"])}
     started = time.monotonic()
     try:
         events = asyncio.run(collect(task.client, options, matcher, params["count"], params["timeout"],

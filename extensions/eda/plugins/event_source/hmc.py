@@ -38,9 +38,14 @@ options:
   hmc_auth:
     description: Credentials and TLS settings (userid, password, session_id, session_credential, ca_certs,
       verify), as for the modules. ZHMC_USERID, ZHMC_PASSWORD, ZHMC_CA_CERTS and ZHMC_VERIFY fill unset fields.
-      With session_id the given session is used and never logged off.
+      With session_id the given session is used and never logged off; without its session_credential (a
+      session from ibm.ibm_zhmc.zhmc_session) the broker login needs userid and password.
     type: dict
     required: true
+  hmc_timeouts:
+    description: Timeouts and retries (connect, read, retry_period, retries, retry_delay), as for the modules;
+      see docs/source.md.
+    type: dict
   stomp_port:
     description: Port of the console's STOMP over TLS endpoint.
     type: int
@@ -51,8 +56,10 @@ options:
     required: true
   filters:
     description: Drop events at the source; keys types, classes, names (regular expressions), message_codes
-      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh. Events the source makes up
-      itself are never dropped.
+      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh, held, priority, indicators
+      (z/OS message indicators C(*), C(@), C(+), C(none)) and severities. Lists, or one string with values
+      separated by commas outside brackets (see docs/source.md). OS messages that are dropped are decided from
+      their raw fields, before an event is built. Events the source makes up itself are never dropped.
     type: dict
   heartbeat:
     description: STOMP heart-beat interval in seconds; a connection silent for two intervals is declared lost.
@@ -149,7 +156,7 @@ def _add_collection_root():
 
 _add_collection_root()
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import source_options  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets, source_options  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import RecoveryCursors  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
@@ -184,7 +191,11 @@ async def main(queue, args):
     output.load()  # before any connection: a bad checkpoint fails at start
     _rearm_signal_handlers()
     connection = options["connection"]
-    client = HmcClient(warn=LOG.warning, **connection)
+    log_secrets.install()
+    try:
+        client = HmcClient(warn=LOG.warning, **connection)
+    except HmcError as err:
+        raise ValueError(f"{source_options.PREFIX}{err}") from None
     loop = asyncio.get_running_loop()
     stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
     stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
@@ -197,7 +208,9 @@ async def main(queue, args):
     finally:
         side.cancel()
         output.close()
-        # Also on cancellation: a session left behind counts against the console's session limit.
+        # Also on cancellation: a session left behind counts against the console's session limit. Tried
+        # once: a console that is restarting must not hold the shutdown up for minutes.
+        client.stop_retrying()
         if client.session_owned:
             try:
                 client.logoff()
