@@ -316,7 +316,14 @@ class Delivery:
             return
         cpc_name = next((name for name, cpc in resolution.cpcs.items()
                          if cpc.get("object-uri") == props.get("parent")), None)
-        entry = subs.matches_new_resource(self._spec, resource.get("class"), props.get("name"), cpc_name)
+        try:  # a regex entry is the console's to decide (its Java syntax): a request
+            entry = await self._workers.call(subs.matches_new_resource, self._spec, resource.get("class"),
+                                             props.get("name"), cpc_name, client=self._client,
+                                             cpc_uri=props.get("parent"))
+        except HmcError as err:
+            LOG.warning("cannot tell whether the new %s %s is subscribed: %s", resource.get("class"),
+                        resource.get("name"), err)
+            return
         if entry is None:
             return
         props.setdefault("object-uri", uri)

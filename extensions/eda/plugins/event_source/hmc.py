@@ -205,7 +205,8 @@ async def main(queue, args):
         client = HmcClient(warn=LOG.warning, **connection)
     except HmcError as err:
         raise ValueError(f"{source_options.PREFIX}{err}") from None
-    stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
+    stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
+    stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
                                 password=connection["password"], owns_session=True)
     side = asyncio.ensure_future(output.run())
     try:

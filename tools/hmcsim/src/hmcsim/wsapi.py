@@ -76,11 +76,11 @@ async def error_middleware(request: web.Request, handler):
 
 
 async def version(request: web.Request) -> web.Response:
+    """Query API Version. API features are not part of it: a console lists them with List API Features."""
     console: Console = request.app["console"]
     return web.json_response({"api-major-version": console.api_version[0],
                               "api-minor-version": console.api_version[1], "hmc-version": console.hmc_version,
-                              "hmc-name": console.name, "api-feature-list": ["bcpii-notifications"]
-                              if console.api_features else []})
+                              "hmc-name": console.name})
 
 
 async def logon(request: web.Request) -> web.Response:
