@@ -72,7 +72,8 @@ def test_reconnect_during_a_storm_neither_deadlocks_nor_doubles(hmcsim_factory, 
             end = (await asyncio.to_thread(sim.control.os_message, "PART1", "END0001I storm over"))["sequence-number"]
             await source.wait_for(has_code("END0001I"), timeout=120)
             numbers = [e["hmc"]["os_message"]["sequence_number"] for e in os_events(source.seen)]
-            others = [e["hmc"].get("error") or e["hmc"]["type"] for e in source.seen if e["hmc"]["type"] != "os-message"]
+            others = [e["hmc"].get("error") or e["hmc"]["type"] for e in source.seen
+                      if e["hmc"]["type"] != "os-message"]
             assert numbers == list(range(numbers[0], end + 1)), f"every OS message once, in order; also: {others}"
             assert not [e for e in source.seen if e["hmc"]["type"] == "notifications-missed"]
             conns = await asyncio.to_thread(sim.control.stomp_connections)
