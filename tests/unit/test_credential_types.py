@@ -85,12 +85,12 @@ def clean_env(monkeypatch):
     return monkeypatch
 
 
-def eda_activation(inputs, tmp_path, monkeypatch, activation_vars=ACTIVATION_VARS):
+def eda_activation(inputs, tmp_path, monkeypatch, activation_vars=None):
     """The variables a rulebook sees in an EDA controller activation holding an "IBM Z HMC" credential."""
     schema, injectors = load(EDA_TYPE / "input.yml"), load(EDA_TYPE / "injectors.yml")
     inputs = inputs_with_defaults(schema["fields"], inputs)
     # The controller, at activation time: credential extra vars over the activation's own, file contents.
-    variables = dict(activation_vars)
+    variables = dict(ACTIVATION_VARS if activation_vars is None else activation_vars)
     variables.update(render_all(CONTROLLER_JINJA, injectors.get("extra_vars", {}), inputs))
     contents = render_all(CONTROLLER_JINJA, injectors.get("file", {}), inputs)
     # ansible-rulebook in the container: files written (empty ones are not sent), eda.filename, env vars.

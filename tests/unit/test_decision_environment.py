@@ -42,8 +42,8 @@ def test_versions_are_the_tested_ones():
     dependencies = yaml.safe_load(DEFINITION.read_text())["dependencies"]
     core = specifier(dependencies["ansible_core"]["package_pip"])
     rulebook = specifier(next(req for req in dependencies["python"] if req.startswith("ansible-rulebook")))
-    oldest_core, oldest_rulebook = matrix()[0]
-    for minor, _rulebook in matrix():
+    oldest_core, oldest_rulebook, _steps = matrix()[0]
+    for minor, _rulebook, _steps in matrix():
         assert core.contains(f"{minor}.0")
     assert core.contains(version("ansible-core")) and rulebook.contains(version("ansible-rulebook"))
     assert rulebook.contains(oldest_rulebook)
