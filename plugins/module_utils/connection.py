@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse and validate the connection options ``hmc_host`` and ``hmc_auth``.
+"""Parse and validate the connection options ``hmc_host``, ``hmc_auth`` and ``hmc_timeouts``.
 
 Modules and the event source accept the same options. Modules get values already typed by Ansible; the
 event source gets raw rendered values (strings from environment variables, '' for unset fields). Both go
@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010 
 
 __metaclass__ = type  # noqa: UP001 (ansible-test)
 
+import math
 import os
 
 DEFAULT_WS_PORT = 6794
@@ -25,6 +26,12 @@ ENV_AUTH = {
 
 AUTH_FIELDS = ("userid", "password", "session_id", "session_credential", "ca_certs", "verify")
 SECRET_AUTH_FIELDS = ("password", "session_id", "session_credential")
+
+TIMEOUT_DEFAULTS = {"connect": 10.0, "read": 60.0, "retry_period": 600.0, "retries": 2, "retry_delay": 1.0}
+"""hmc_timeouts: seconds to connect (WS API and broker), seconds to wait for an answer (a WS API request, the
+broker's confirmation of subscriptions), how long requests that are safe to repeat (reads, logon) are retried
+while the console is unavailable (a restart answers 503 for minutes), how often other requests are retried
+(only when the console cannot have acted on them), and the first pause between retries (doubling, 30 s at most)."""
 
 _TRUE = ("true", "yes", "on", "1", "y", "t")
 _FALSE = ("false", "no", "off", "0", "n", "f")
@@ -131,6 +138,53 @@ def parse_hmc_auth(value):
     return auth
 
 
+def _timeout_value(value, name, default):
+    """A number >= 0 (an integer for retries) from a number or its string form; '' and None give the default."""
+    if value is None or value == "":
+        return default
+    option = f"hmc_timeouts.{name}"
+    integer = name == "retries"
+    try:
+        if isinstance(value, bool):
+            raise ValueError()
+        number = int(str(value).strip()) if integer else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{option}: expected a non-negative {'integer' if integer else 'number'}, got {value!r}") \
+            from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{option}: expected a non-negative number, got {value!r}")
+    if name in ("connect", "read") and number == 0:
+        raise ValueError(f"{option}: must be more than 0 seconds, got {value!r}")
+    return number
+
+
+def parse_hmc_timeouts(value):
+    """Validate ``hmc_timeouts`` and return it with every field (defaults for unset ones)."""
+    if value is None or value == "":
+        value = {}
+    if not isinstance(value, dict):
+        raise ValueError(f"hmc_timeouts: expected a dictionary, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(TIMEOUT_DEFAULTS))
+    if unknown:
+        raise ValueError(f"hmc_timeouts: unknown option(s) {', '.join(unknown)}; "
+                         f"expected {', '.join(TIMEOUT_DEFAULTS)}")
+    return {name: _timeout_value(value.get(name), name, default) for name, default in TIMEOUT_DEFAULTS.items()}
+
+
+BROKER_LOGIN_NEEDED = (
+    "hmc_auth: a session_id without session_credential (such as the hmc_auth that ibm.ibm_zhmc.zhmc_session "
+    "returns) cannot log on to the notification broker: also give hmc_auth.userid and hmc_auth.password (or "
+    f"{ENV_AUTH['userid']} and {ENV_AUTH['password']}) for the broker login; the session is still the one used "
+    "for the WS API")
+
+
+def check_broker_login(auth):
+    """ValueError when a parsed hmc_auth gives the broker nothing to log on with (receivers call this at start:
+    the broker takes the session id with its credential, or userid and password)."""
+    if auth["session_id"] and not auth["session_credential"] and not (auth["userid"] and auth["password"]):
+        raise ValueError(BROKER_LOGIN_NEEDED)
+
+
 def apply_env_fallbacks(hmc_host, hmc_auth, environ=None):
     """Fill unset (None or '') ``hmc_host`` and ``hmc_auth`` fields from the ZHMC_* environment variables.
 
@@ -149,8 +203,17 @@ def apply_env_fallbacks(hmc_host, hmc_auth, environ=None):
     return hmc_host, auth
 
 
-def client_options(hmc_host, hmc_auth):
-    """Keyword arguments for ``HmcClient`` from the two connection options; ValueError names a bad option."""
+def client_options(hmc_host, hmc_auth, hmc_timeouts=None):
+    """Keyword arguments for ``HmcClient`` from the connection options; ValueError names a bad option."""
     options = {"hosts": parse_hmc_host(hmc_host)}
     options.update(parse_hmc_auth(hmc_auth))
+    timeouts = parse_hmc_timeouts(hmc_timeouts)
+    options.update(connect_timeout=timeouts["connect"], timeout=timeouts["read"],
+                   retry_period=timeouts["retry_period"], retries=timeouts["retries"], backoff=timeouts["retry_delay"])
     return options
+
+
+def receiver_timeouts(hmc_timeouts):
+    """Keyword arguments for the broker Receiver from ``hmc_timeouts`` (validated or raw)."""
+    timeouts = parse_hmc_timeouts(hmc_timeouts)
+    return {"connect_timeout": timeouts["connect"], "receipt_timeout": timeouts["read"]}

@@ -29,15 +29,13 @@ import time
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
+from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, RecoveryCursors
+from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
-from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import (
-    OsMessageLedger,
-    SessionSequence,
-    status_changes,
-)
+from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import SessionSequence, status_changes
 from ansible_collections.zhmc.notifications.plugins.module_utils.sequence import seq_delta
 
 LOG = logging.getLogger("zhmc.notifications.source")
@@ -91,6 +89,7 @@ class NotificationStream:
         self.spec = options["subscriptions"]
         self._emit_raw = emit
         self._accept = options.get("accept")
+        self._early = early_filter(options)
         self._receiver_factory = receiver_factory
         self._userid = userid
         self._password = password
@@ -98,7 +97,7 @@ class NotificationStream:
         self._handoff = None
         self._receiver = None
         self.resolution = None
-        self._ledger = OsMessageLedger()
+        self.cursors = options.get("cursors") or RecoveryCursors()
         self._sequence = SessionSequence()
         self._status = {}
         self._reassembler = normalizer.BcpiiReassembler()
@@ -119,6 +118,7 @@ class NotificationStream:
             self._status = {uri: r["status"] for uri, r in self.resolution.resources.items()}
             if self.options.get("on_subscribed") is not None:
                 await self.options["on_subscribed"](self)
+            await self._recover_os_messages()
             if self.spec["bcpii"]:
                 self._tasks.append(asyncio.ensure_future(self._flush_bcpii()))
             if self.spec["bcpii"] and self.options.get("bcpii_heartbeat"):
@@ -157,14 +157,28 @@ class NotificationStream:
             on_frame=lambda headers, body: handoff.put((headers, body)),
             on_lost=lambda reason: self._report_lost(handoff, receiver, reason),
             ca_certs=self.options.get("ca_certs"), verify=self.options.get("verify", True),
-            heartbeat=self.options.get("heartbeat", 30))
+            heartbeat=self.options.get("heartbeat", 30), **self.options.get("receiver_timeouts", {}))
         await self._call(receiver.connect)
         self._receiver = receiver
         self.resolution = resolution
         # Confirmed: only once the broker has them in effect may missed OS messages be read, or one created
         # in between would be in neither that list nor the live stream.
+        await self._cover(resolution)
         await self._call(receiver.subscribe, list(resolution.topics), confirm=True)
         LOG.info("subscribed %d topics on %s", len(resolution.topics), receiver.where)
+
+    async def _cover(self, resolution):
+        """Seed a cursor for every newly covered resource from the console's newest OS message, read before
+        subscribing: what is written later arrives live or is recovered once the broker confirmed the
+        subscription (recovery runs after every connect), what was written earlier is not new."""
+        for uri, resource in resolution.resources.items():
+            if resource["topic"] and not self.cursors.covered(uri):
+                try:
+                    latest = await self._call(latest_sequence, self.client, resource)
+                except HmcError as err:  # e.g. the OS stopped meanwhile: covered when its channel opens again
+                    LOG.warning("cannot read the newest OS message of %s: %s", resource["name"], err)
+                    continue
+                self.cursors.cover(uri, latest, self.console["host"])
 
     @staticmethod
     def _report_lost(handoff, receiver, reason):
@@ -244,9 +258,9 @@ class NotificationStream:
     async def _recover_os_messages(self):
         """Emit, in order, OS messages that arrived at the console while the connection was down."""
         for uri, resource in self.resolution.resources.items():
-            begin = self._ledger.resume_from(uri)
-            if begin is None or not resource["topic"]:
+            if not self.cursors.covered(uri) or not resource["topic"]:
                 continue
+            begin = self.cursors.resume_from(uri)
             try:
                 result = await self._call(self.client.list_os_messages, uri, begin=begin, name=resource["name"])
             except HmcError as err:
@@ -257,9 +271,10 @@ class NotificationStream:
             messages = [m for m in (result or {}).get("os-messages") or [] if isinstance(m, dict)]
             if not messages:
                 continue  # nothing missed (an empty list would normalize to a parse-error)
-            messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
+            if begin is not None:
+                messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
             first = _int(messages[0].get("sequence-number")) if messages else None
-            if first is not None and seq_delta(first, begin) > 0:
+            if begin is not None and first is not None and seq_delta(first, begin) > 0:
                 # The console keeps a bounded history: what it no longer has is lost, so say how much.
                 gap = seq_delta(first, begin)
                 LOG.warning("%d OS messages of %s are no longer kept by the console", gap, resource["name"])
@@ -309,6 +324,8 @@ class NotificationStream:
             async with self._order:
                 await self._deliver_bcpii(self._reassembler.feed(body, time.monotonic()), topic)
             return
+        if self._early is not None and self._early.drops(headers, body, self._pass_over):
+            return
         for event in normalizer.normalize(headers, body, console=self.console, **self._normalize_options()):
             await self._deliver(event, topic_type)
 
@@ -336,9 +353,14 @@ class NotificationStream:
         resource = hmc.get("resource") or {}
         if kind == "os-message":
             message = hmc.get("os_message") or {}
-            if not message.get("refresh") and not self._ledger.admit(resource.get("uri"),
-                                                                     message.get("sequence_number")):
+            seq = message.get("sequence_number")
+            if not message.get("refresh") and self.cursors.classify(resource.get("uri"), seq) == DUPLICATE:
                 return
+            if self._accept is None or self._accept(event):
+                await self._emit_raw(event)
+            if not message.get("refresh"):
+                self.cursors.advance(resource.get("uri"), seq, self.console["host"])
+            return
         elif kind == "status-change":
             await self._track_status(resource.get("uri"), (hmc.get("status") or {}).get("new"))
         elif kind == "inventory-change" and (hmc.get("inventory") or {}).get("action") == "add":
@@ -352,6 +374,11 @@ class NotificationStream:
         if topic_type == subs.TOPIC_TYPES["object"] and not self._object_event_wanted(kind, resource):
             return
         await self._emit(event)
+
+    def _pass_over(self, uri, seq):
+        """An OS message the early filter dropped moves its cursor as one dropped in _deliver does."""
+        if self.cursors.classify(uri, seq) != DUPLICATE:
+            self.cursors.advance(uri, seq, self.console["host"])
 
     async def _emit(self, event):
         if self._accept is None or self._accept(event):
@@ -462,6 +489,14 @@ class NotificationStream:
     def _resource_info(resource):
         return {"class": resource["class"], "name": resource["name"], "uri": resource["uri"],
                 "id": resource["uri"].rsplit("/", 1)[-1], "cpc": resource["cpc"], "parent_uri": resource["cpc_uri"]}
+
+
+def latest_sequence(client, resource):
+    """The console's newest OS message sequence number of a resource (None when it keeps none)."""
+    messages = (client.list_os_messages(resource["uri"], name=resource["name"]) or {}).get("os-messages") or []
+    numbers = [_int(m.get("sequence-number")) for m in messages if isinstance(m, dict)]
+    numbers = [n for n in numbers if n is not None]
+    return numbers[-1] if numbers else None
 
 
 def _resource_props(resource):

@@ -11,11 +11,12 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010 
 __metaclass__ = type  # noqa: UP001 (ansible-test)
 
 import logging
+import threading
 import time
 import traceback
 import warnings
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import bcpii_api
+from ansible_collections.zhmc.notifications.plugins.module_utils import bcpii_api, log_secrets, tls_trust
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 
 try:
@@ -72,20 +73,31 @@ class RetryPolicy:
     Only failures that cannot have been acted on, or requests that are safe to repeat, are retried:
     connection set-up failures always; lost connections, read timeouts and 502/504 only for idempotent
     requests; 503 (console busy or starting) always. 4xx and other 5xx never: they are answers.
+    Requests that are safe to repeat (idempotent ones, logon) are retried for up to period seconds, so that they
+    ride out a console restart (503 for minutes); the others at most retries times.
     """
 
-    def __init__(self, retries=2, backoff=0.5, max_delay=8.0):
+    def __init__(self, retries=2, backoff=1.0, max_delay=30.0, period=0.0):
         self.retries = retries
         self.backoff = backoff
         self.max_delay = max_delay
+        self.period = period
 
-    def should_retry(self, attempt, idempotent, failure=None, status=None):
-        """attempt counts from 0; failure is a kind from :func:`classify_failure`, or None with a status."""
-        if attempt >= self.retries:
-            return False
+    @staticmethod
+    def retryable(idempotent, failure=None, status=None):
+        """Whether the request may be sent again at all; failure is a kind from :func:`classify_failure`."""
         if failure is not None:
             return failure == "connect" or (failure in ("broken", "timeout") and idempotent)
         return status == 503 or (status in (502, 504) and idempotent)
+
+    def should_retry(self, attempt, idempotent, failure=None, status=None, elapsed=0.0, ride_out=True):
+        """attempt counts from 0, elapsed is the time spent on the request so far. ride_out False limits a
+        request safe to repeat to the retries count too (a connection failure with another console to try)."""
+        if not self.retryable(idempotent, failure, status):
+            return False
+        if idempotent and ride_out and elapsed + self.delay(attempt) <= self.period:
+            return True
+        return attempt < self.retries
 
     def delay(self, attempt):
         """Exponential backoff: backoff, 2*backoff, 4*backoff ... capped at max_delay seconds."""
@@ -125,12 +137,22 @@ class HmcClient:
     hosts are ``host:port`` strings tried in order at logon (connection failures move on to the next one,
     HTTP errors do not). With userid and password the client logs on when needed and once more when the
     console reports the session invalid (403 reason 4/5); with only session_id it uses that session as is.
-    TLS verification is on unless verify is False; ca_certs is a CA file or directory. warn receives
-    warnings meant for the user (default: the warnings module).
+    When the console in use cannot be reached any more and there is another one, the client logs on there (a
+    failover: the session of the lost console cannot be logged off) and sends the request again if nothing
+    reached the lost console or the request is safe to repeat.
+    TLS verification is on unless verify is False; ca_certs is a CA file or directory (the system's default
+    store when unset, see tls_trust). timeout is the seconds to wait for an answer, connect_timeout for a
+    connection; retries, backoff and retry_period are the :class:`RetryPolicy`. warn receives warnings meant
+    for the user (default: the warnings module).
+
+    The client may be used from several threads at once (the event source opens channels in parallel): the
+    session is renewed by one thread at a time, and a thread whose request failed with a session that another
+    thread has renewed meanwhile uses the new one instead of logging on again.
     """
 
     def __init__(self, hosts, userid=None, password=None, session_id=None, session_credential=None,
-                 ca_certs=None, verify=True, timeout=30, retries=2, warn=None, backoff=0.5):
+                 ca_certs=None, verify=True, timeout=60, retries=2, warn=None, backoff=1.0, connect_timeout=10,
+                 retry_period=0.0):
         if requests is None:
             raise ImportError("the Python library 'requests' is required")
         self.hosts = [hosts] if isinstance(hosts, str) else list(hosts)
@@ -144,12 +166,21 @@ class HmcClient:
         self.job_topic = None
         self.api_version = None
         self.timeout = timeout
-        self.retry = RetryPolicy(retries=retries, backoff=backoff)
+        self.connect_timeout = connect_timeout
+        self.retry = RetryPolicy(retries=retries, backoff=backoff, period=retry_period)
         self._warn = warn or (lambda text: warnings.warn(text, stacklevel=3))
+        self._session_lock = threading.RLock()
+        self._stopped = threading.Event()
+        self._first_host = 0
+        self._answered = set()
+        log_secrets.remember(password, session_id, session_credential)
         self._http = requests.Session()
         self._http.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         # Passed with every request: a Session-level setting would lose against REQUESTS_CA_BUNDLE.
-        self._verify = (ca_certs or True) if verify else False
+        try:
+            self._verify = tls_trust.ca_store(ca_certs, verify)
+        except ValueError as err:
+            raise HmcError("Verify the console's certificate", str(err), host=self._hosts_text()) from None
         if not verify:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             self._warn("TLS certificate verification of the console is disabled (hmc_auth.verify is false): "
@@ -178,30 +209,39 @@ class HmcClient:
         operation = f"Logon of user {self.userid!r}" if self.userid else "Logon"
         if not self.can_relogon:
             raise HmcError(operation, "no userid and password to log on with (hmc_auth)", host=self._hosts_text())
-        self._forget_session()
-        body = {"userid": self.userid, "password": self._password}
-        result = self._request("POST", "/api/sessions", operation, body=body, auth=False, idempotent=True)
-        self.session_id = result["api-session"]
-        self.session_credential = result.get("session-credential")
-        self.object_topic = result.get("notification-topic")
-        self.job_topic = result.get("job-notification-topic")
-        self.api_version = (result.get("api-major-version"), result.get("api-minor-version"))
-        self.session_owned = True
-        LOG.debug("logged on to %s as %s", self.host, self.userid)
+        with self._session_lock:
+            self._forget_session()
+            body = {"userid": self.userid, "password": self._password}
+            result = self._request("POST", "/api/sessions", operation, body=body, auth=False, idempotent=True)
+            log_secrets.remember(result.get("api-session"), result.get("session-credential"))
+            self.session_id = result["api-session"]
+            self.session_credential = result.get("session-credential")
+            self.object_topic = result.get("notification-topic")
+            self.job_topic = result.get("job-notification-topic")
+            self.api_version = (result.get("api-major-version"), result.get("api-minor-version"))
+            self.session_owned = True
+            LOG.debug("logged on to %s as %s", self.host, self.userid)
 
     def logoff(self):
         """End the session; True if a live session was ended, False if there was none or it was invalid."""
-        if not self.session_id:
-            return False
-        try:
-            self._request("DELETE", "/api/sessions/this-session", "Logoff", relogon=False)
-            return True
-        except HmcError as err:
-            if err.status == 403:
+        with self._session_lock:
+            if not self.session_id:
                 return False
-            raise
-        finally:
-            self._forget_session()
+            try:
+                self._request("DELETE", "/api/sessions/this-session", "Logoff", relogon=False, failover=False)
+                return True
+            except HmcError as err:
+                if err.status == 403:
+                    return False
+                raise
+            finally:
+                self._forget_session()
+
+    def stop_retrying(self):
+        """From now on every request is sent once, without waiting to retry: a caller that is shutting down
+        (the event source when cancelled) is then not held up for minutes by a console that is restarting.
+        Pauses that are under way end at once."""
+        self._stopped.set()
 
     def _forget_session(self):
         self.session_id = None
@@ -210,6 +250,38 @@ class HmcClient:
         self.job_topic = None
         self.session_owned = False
         self.host = None
+
+    def _current_session(self):
+        """(console, session id) to send a request with, logging on first when there is no session."""
+        with self._session_lock:
+            if not self.session_id:
+                self.logon()
+            return self.host, self.session_id
+
+    def _renewed_session(self, stale):
+        """A session to replace the one the console called invalid; only one thread logs on for it."""
+        with self._session_lock:
+            if self.session_id in (stale, None):
+                LOG.debug("session no longer valid on %s, logging on again", self.host)
+                self.logon()
+            return self.host, self.session_id
+
+    def _failed_over_session(self, lost_host, stale, err):
+        """A session on another console after lost_host could not be reached (logs on once for all threads)."""
+        with self._session_lock:
+            if self.session_id == stale:
+                others = ", ".join(host for host in self.hosts if host != lost_host)
+                self._warn(f"console {lost_host} cannot be reached ({err.message}): moving to {others}")
+                self._first_host = (self.hosts.index(lost_host) + 1) % len(self.hosts)
+                self.logon()
+            return self.host, self.session_id
+
+    def _may_fail_over(self, err, idempotent, host):
+        """A console that cannot be reached, another one to try, credentials to log on there, and a request
+        that did not reach the lost console or may be repeated."""
+        if len(self.hosts) < 2 or not self.can_relogon or host not in self.hosts or not err.is_connection_error:
+            return False
+        return err.failure == "connect" or (err.failure in ("broken", "timeout") and idempotent)
 
     # -- transport ----------------------------------------------------------------------------------------
 
@@ -222,20 +294,30 @@ class HmcClient:
     def delete(self, uri, operation):
         return self._request("DELETE", uri, operation)
 
-    def _request(self, method, uri, operation, body=None, params=None, auth=True, relogon=True, idempotent=None):
-        return self._call(method, uri, operation, body, params, auth, relogon, idempotent)[1]
+    def _request(self, method, uri, operation, body=None, params=None, auth=True, relogon=True, idempotent=None,
+                 failover=True):
+        return self._call(method, uri, operation, body, params, auth, relogon, idempotent, failover)[1]
 
-    def _call(self, method, uri, operation, body=None, params=None, auth=True, relogon=True, idempotent=None):
-        """Send one request and return (status, decoded JSON or None); re-logon at most once."""
+    def _call(self, method, uri, operation, body=None, params=None, auth=True, relogon=True, idempotent=None,
+              failover=True):
+        """Send one request and return (status, decoded JSON or None); re-logon or fail over at most once."""
         if idempotent is None:
             idempotent = method in ("GET", "DELETE")
-        if auth and not self.session_id:
-            self.logon()
-        response = self._send_to_console(method, uri, operation, body, params, auth, idempotent)
-        if auth and relogon and self.can_relogon and self._session_expired(response):
-            LOG.debug("session no longer valid on %s, logging on again", self.host)
-            self.logon()
-            response = self._send_to_console(method, uri, operation, body, params, auth, idempotent)
+        request = (method, uri, operation, body, params, idempotent)
+        if not auth:
+            response = self._send_to_console(self.host, None, *request)
+        else:
+            host, session = self._current_session()
+            try:
+                response = self._send_to_console(host, session, *request)
+            except HmcError as err:
+                if not (failover and self._may_fail_over(err, idempotent, host)):
+                    raise
+                host, session = self._failed_over_session(host, session, err)
+                response = self._send_to_console(host, session, *request)
+            if relogon and self.can_relogon and self._session_expired(response):
+                host, session = self._renewed_session(session)
+                response = self._send_to_console(host, session, *request)
         if not 200 <= response.status_code < 300:
             raise self._http_error(response, operation)
         if not response.content:
@@ -248,43 +330,56 @@ class HmcClient:
             return False
         return HmcClient._error_body(response).get("reason") in (4, 5)
 
-    def _send_to_console(self, method, uri, operation, body, params, auth, idempotent):
-        """Send to the console in use, or pick the first reachable one of the list."""
-        if self.host is not None:
-            return self._send(self.host, method, uri, operation, body, params, auth, idempotent)
+    def _send_to_console(self, host, session, method, uri, operation, body, params, idempotent):
+        """Send to the given console, or pick the first reachable one of the list (from the console after the
+        last one lost) when none is given."""
+        if host is not None:
+            return self._send(host, session, method, uri, operation, body, params, idempotent)
         failures = []
-        for host in self.hosts:
+        order = self.hosts[self._first_host:] + self.hosts[:self._first_host]
+        for candidate in order:
             try:
-                response = self._send(host, method, uri, operation, body, params, auth, idempotent)
+                response = self._send(candidate, session, method, uri, operation, body, params, idempotent,
+                                      ride_out=len(order) == 1)
             except HmcError as err:
                 failures.append(err)
                 continue
-            self.host = host
+            with self._session_lock:
+                if self.session_id == session:
+                    self.host = candidate
             return response
         if len(failures) == 1:
             raise failures[0]
         raise HmcError(operation, "; ".join(f"{err.host}: {err.message}" for err in failures),
-                       host=self._hosts_text())
+                       host=", ".join(order), failure=failures[-1].failure)
 
-    def _send(self, host, method, uri, operation, body, params, auth, idempotent):
-        """One console, with the bounded retries of the policy; connection problems become HmcError."""
-        headers = {"X-API-Session": self.session_id} if auth else {}
+    def _send(self, host, session, method, uri, operation, body, params, idempotent, ride_out=True):
+        """One console, with the retries of the policy; connection problems become HmcError."""
+        headers = {"X-API-Session": session} if session else {}
         url = f"https://{host}{uri}"
+        started = time.monotonic()
         attempt = 0
         while True:
+            elapsed = time.monotonic() - started
+            retry = not self._stopped.is_set()
             try:
                 response = self._http.request(method, url, json=body, params=params, headers=headers,
-                                              timeout=self.timeout, verify=self._verify)
+                                              timeout=(self.connect_timeout, self.timeout), verify=self._verify)
             except requests.exceptions.RequestException as exc:
                 failure = classify_failure(exc)
-                if not self.retry.should_retry(attempt, idempotent, failure=failure):
-                    raise HmcError(operation, self._failure_text(exc, failure), host=host) from None
+                # A console that never answered is more likely misnamed than restarting: no long wait for it.
+                ride = ride_out and host in self._answered
+                if not (retry and self.retry.should_retry(attempt, idempotent, failure=failure, elapsed=elapsed,
+                                                          ride_out=ride)):
+                    raise HmcError(operation, self._failure_text(exc, failure), host=host, failure=failure) from None
                 LOG.debug("%s %s%s: %s failure, retrying", method, host, uri, failure)
             else:
+                self._answered.add(host)
                 LOG.debug("%s %s%s -> %s", method, host, uri, response.status_code)
-                if not self.retry.should_retry(attempt, idempotent, status=response.status_code):
+                if not (retry and self.retry.should_retry(attempt, idempotent, status=response.status_code,
+                                                          elapsed=elapsed)):
                     return response
-            time.sleep(self.retry.delay(attempt))
+            self._stopped.wait(self.retry.delay(attempt))
             attempt += 1
 
     def _failure_text(self, exc, failure):
@@ -294,6 +389,10 @@ class HmcClient:
                     "file or directory that signed the console's certificate")
         if failure == "timeout":
             return f"no response within {self.timeout} seconds ({detail})"
+        if failure == "connect" and isinstance(exc, requests.exceptions.ConnectTimeout):
+            return f"cannot connect within {self.connect_timeout} seconds ({detail})"
+        if failure == "broken":
+            return f"the connection ended without an answer ({detail})"
         return f"cannot connect ({detail})"
 
     @staticmethod
@@ -307,8 +406,9 @@ class HmcClient:
     def _http_error(self, response, operation):
         body = self._error_body(response)
         message = body.get("message") or response.reason or response.text[:200]
+        host = response.url.split("/")[2] if response.url else self.host
         return HmcError(operation, self.scrub(str(message)), status=response.status_code,
-                        reason=body.get("reason"), host=self.host)
+                        reason=body.get("reason"), host=host)
 
     def _hosts_text(self):
         return self.host or ", ".join(self.hosts)

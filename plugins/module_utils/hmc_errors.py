@@ -20,10 +20,13 @@ class HmcError(Exception):
     status is the HTTP status (None for connection and TLS errors), reason the console's reason code,
     message the console's message (never credentials), operation what was attempted ("Open OS Message
     Channel for partition 'PART1'") and host the console ("host:port", or several separated by commas).
+    failure says, for a request that got no answer, why: connect (nothing was sent), timeout or broken (sent,
+    perhaps acted on), tls (the console's certificate was not trusted); None otherwise.
     """
 
-    def __init__(self, operation, message, status=None, reason=None, host=None):
+    def __init__(self, operation, message, status=None, reason=None, host=None, failure=None):
         super().__init__(operation, message, status, reason, host)
+        self.failure = failure
         self.operation = operation
         self.message = message
         self.status = status

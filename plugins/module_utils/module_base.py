@@ -28,7 +28,9 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors impo
 
 
 def connection_argument_spec():
-    """hmc_host and hmc_auth as documented in the connection doc fragment, with ZHMC_* fallbacks."""
+    """hmc_host, hmc_auth and hmc_timeouts as documented in the connection doc fragment, with ZHMC_* fallbacks.
+
+    hmc_timeouts has no defaults here: connection.parse_hmc_timeouts applies them, the same for the source."""
     return {
         "hmc_host": {"type": "raw", "required": True, "fallback": (env_fallback, [ENV_HOST])},
         "hmc_auth": {
@@ -41,6 +43,16 @@ def connection_argument_spec():
                 "session_credential": {"type": "str", "no_log": True},
                 "ca_certs": {"type": "path", "fallback": (env_fallback, [ENV_AUTH["ca_certs"]])},
                 "verify": {"type": "bool", "default": True, "fallback": (env_fallback, [ENV_AUTH["verify"]])},
+            },
+        },
+        "hmc_timeouts": {
+            "type": "dict",
+            "options": {
+                "connect": {"type": "float"},
+                "read": {"type": "float"},
+                "retry_period": {"type": "float"},
+                "retries": {"type": "int"},
+                "retry_delay": {"type": "float"},
             },
         },
     }
@@ -140,10 +152,12 @@ class HmcTask:
         if REQUESTS_IMPORT_ERROR is not None:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         try:
-            options = client_options(self.params["hmc_host"], self.params["hmc_auth"])
+            options = client_options(self.params["hmc_host"], self.params["hmc_auth"], self.params["hmc_timeouts"])
+            self.client = HmcClient(warn=self.module.warn, **options)
         except ValueError as err:
             self.module.fail_json(msg=str(err))
-        self.client = HmcClient(warn=self.module.warn, **options)
+        except HmcError as err:
+            self.module.fail_json(msg=str(err))
         try:
             result = perform(self)
         except HmcError as err:

@@ -37,6 +37,7 @@ def os_message(entry):
     return {
         "code": parsed["code"],
         "reply_id": parsed["reply_id"],
+        "indicator": parsed["indicator"],
         "action": parsed["action"],
         "text": text,
         "sequence_number": to_int(entry.get("sequence-number")),

@@ -34,6 +34,8 @@ import tempfile
 import threading
 import time
 
+from ansible_collections.zhmc.notifications.plugins.module_utils import tls_trust
+
 try:
     import stomp
 
@@ -91,18 +93,15 @@ def ca_bundle(ca_certs, verify):
     stomp.py (8.x and 9.x) only accepts a CA *file* and, in 8.x, skips
     verification entirely when none is given. To honour a CA directory and
     the system trust store on both versions, certificates of a directory are
-    concatenated into a private temporary bundle.
+    concatenated into a private temporary bundle. Without ca_certs the store
+    is the one tls_trust names for the WS API as well.
     """
     if not verify:
         return None, None
-    if not ca_certs:
-        paths = ssl.get_default_verify_paths()
-        if paths.cafile and os.path.isfile(paths.cafile):
-            return paths.cafile, None
-        ca_certs = paths.capath
-        if not ca_certs or not os.path.isdir(ca_certs):
-            raise ReceiverError("TLS verification is on but no CA certificates were given and the "
-                                "system has no default CA store; set hmc_auth.ca_certs")
+    try:
+        ca_certs = tls_trust.ca_store(ca_certs, verify)  # the same store as the WS API's
+    except ValueError as err:
+        raise ReceiverError(str(err)) from None
     if os.path.isfile(ca_certs):
         return ca_certs, None
     if not os.path.isdir(ca_certs):
@@ -145,7 +144,7 @@ class Receiver:
     """
 
     def __init__(self, host, port, login, passcode, on_frame, on_lost, ca_certs=None, verify=True,
-                 heartbeat=30.0, connect_timeout=30.0):
+                 heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None):
         if not HAS_STOMP:
             raise ReceiverError(f"the Python package stomp.py is required: {STOMP_IMPORT_ERROR}")
         self.host = host
@@ -158,6 +157,7 @@ class Receiver:
         self._verify = verify
         self._heartbeat_ms = round(float(heartbeat) * 1000)
         self._connect_timeout = connect_timeout
+        self._receipt_timeout = connect_timeout if receipt_timeout is None else receipt_timeout
         self._conn = None
         self._bundle_file = None
         self._bundle = None
@@ -243,10 +243,13 @@ class Receiver:
                 break
             self._connected.wait(0.05)
         if not self._connected.is_set():
-            error = self._error
+            error, closed = self._error, self._ended.is_set()
             self._discard()
             if error:
                 raise ReceiverError(f"the STOMP broker at {self.where} refused the login: {error}", auth=True)
+            if closed:
+                raise ReceiverError(f"the STOMP broker at {self.where} closed the connection without answering the "
+                                    "login (CONNECT)")
             raise ReceiverError(f"no answer from the STOMP broker at {self.where} within {self._connect_timeout}s")
         if self.heartbeat_interval:
             self._watchdog = threading.Thread(target=self._watch, name="zhmc-stomp-watchdog", daemon=True)
@@ -275,12 +278,12 @@ class Receiver:
                 self._await_receipt(receipt["receipt"])
 
     def _await_receipt(self, receipt_id):
-        deadline = time.monotonic() + self._connect_timeout
+        deadline = time.monotonic() + self._receipt_timeout
         with self._receipt_seen:
             while receipt_id not in self._receipts:
                 left = deadline - time.monotonic()
                 if self._ended.is_set() or left <= 0:
-                    reason = "the connection ended" if self._ended.is_set() else f"none within {self._connect_timeout}s"
+                    reason = "the connection ended" if self._ended.is_set() else f"none within {self._receipt_timeout}s"
                     raise ReceiverError(f"the STOMP broker at {self.where} did not confirm the subscriptions: {reason}")
                 self._receipt_seen.wait(min(left, 0.2))
             self._receipts.discard(receipt_id)

@@ -2,12 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bookkeeping that makes a connection fault lose and double nothing.
 
-Pure state, no I/O: the source feeds it what it saw and asks what to fetch or
-whether an item is new. OS messages are de-duplicated by their sequence number
-per resource (wrap-aware), so messages recovered with List OS Messages after a
-reconnect and the same messages arriving live are emitted once, in order.
-Notification sequence gaps are counted per console session, so a gap inside a
-session that survived an outage is reported as notifications-missed.
+Pure state, no I/O. Notification sequence gaps are counted per console
+session, so a gap inside a session that survived an outage is reported as
+notifications-missed; status snapshots are compared to report changes that
+happened unseen. OS message de-duplication lives in cursors.py.
 """
 
 from __future__ import absolute_import, division, print_function  # noqa: UP010
@@ -15,34 +13,6 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010
 __metaclass__ = type  # noqa: UP001
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.sequence import seq_delta
-
-
-class OsMessageLedger:
-    """Last OS message sequence number seen per resource URI."""
-
-    def __init__(self):
-        self._last = {}
-
-    def admit(self, uri, seq):
-        """True if the message is new (and record it); False for a duplicate or an older message.
-
-        Messages without a number, and the first message of a resource, are always new.
-        """
-        if seq is None or uri is None:
-            return True
-        last = self._last.get(uri)
-        if last is not None and seq_delta(seq, last) <= 0:
-            return False
-        self._last[uri] = seq
-        return True
-
-    def resume_from(self, uri):
-        """First sequence number to ask List OS Messages for, or None when nothing was seen yet."""
-        last = self._last.get(uri)
-        return None if last is None else last + 1
-
-    def seen(self, uri):
-        return uri in self._last
 
 
 class SessionSequence:

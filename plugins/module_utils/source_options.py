@@ -17,7 +17,9 @@ import math
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
     apply_env_fallbacks,
+    check_broker_login,
     client_options,
+    receiver_timeouts,
     to_bool,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
@@ -31,9 +33,12 @@ DEFAULTS = {
     "job_status": True,
     "max_body": None,
     "bcpii_heartbeat": 120.0,
+    "checkpoint": None,
+    "feedback": False,
+    "feedback_timeout": 30.0,
 }
-KNOWN = ("hmc_host", "hmc_auth", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect", "include_raw",
-         "job_status", "max_body", "bcpii_heartbeat")
+KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
+         "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -80,12 +85,24 @@ def _reconnect(value):
     return result
 
 
+def _checkpoint(value):
+    """A file path, or None; the file itself is checked when the source starts (it may not exist yet)."""
+    if _unset(value):
+        return None
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ValueError(f"option 'checkpoint' must be the path of a file, got {value!r}")
+    if value.endswith(("/", "\\")):
+        raise ValueError(f"option 'checkpoint' must name a file, not a folder, got {value!r}")
+    return value.strip()
+
+
 def _options(args):
     unknown = sorted(set(args) - set(KNOWN) - set(IGNORED))
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)}; expected {', '.join(KNOWN)}")
     hmc_host, hmc_auth = apply_env_fallbacks(args.get("hmc_host"), args.get("hmc_auth"))
-    connection = client_options(hmc_host, hmc_auth)
+    connection = client_options(hmc_host, hmc_auth, args.get("hmc_timeouts"))
+    check_broker_login(connection)
     port = number(args.get("stomp_port"), "stomp_port", DEFAULTS["stomp_port"], minimum=1, integer=True)
     if port > 65535:
         raise ValueError(f"option 'stomp_port' must be a port number 1..65535, got {args.get('stomp_port')!r}")
@@ -94,6 +111,7 @@ def _options(args):
     max_body = number(args.get("max_body"), "max_body", None, integer=True, positive=True)
     return {
         "connection": connection,
+        "receiver_timeouts": receiver_timeouts(args.get("hmc_timeouts")),
         "stomp_port": port,
         "ca_certs": connection["ca_certs"],
         "verify": connection["verify"],
@@ -105,6 +123,10 @@ def _options(args):
         "job_status": to_bool(args.get("job_status"), "job_status", DEFAULTS["job_status"]),
         "max_body": max_body,
         "bcpii_heartbeat": number(args.get("bcpii_heartbeat"), "bcpii_heartbeat", DEFAULTS["bcpii_heartbeat"]),
+        "checkpoint": _checkpoint(args.get("checkpoint")),
+        "feedback": to_bool(args.get("feedback"), "feedback", DEFAULTS["feedback"]),
+        "feedback_timeout": number(args.get("feedback_timeout"), "feedback_timeout", DEFAULTS["feedback_timeout"],
+                                   positive=True),
     }
 
 

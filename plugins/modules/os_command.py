@@ -38,16 +38,19 @@ options:
     choices: [auto, partition, lpar]
     default: auto
   command:
-    description: The command text, sent as is.
+    description:
+      - The command text, sent as is. It must be one line - text with a control character (a line break, a tab
+        ...) fails the task before anything is sent.
     type: str
   reply_id:
     description:
       - The reply id of a held z/OS message (one to four digits, for example V("05")). Sends C(R <reply_id>,<reply>).
+      - The whole value must be those digits; anything else (a blank, a line break) fails the task.
     type: str
   reply:
     description:
       - The reply text for O(reply_id), sent as is. Enclose it in apostrophes yourself when z/OS requires that
-        (for example when it contains blanks or commas).
+        (for example when it contains blanks or commas). Like O(command) it must not contain control characters.
     type: str
   priority:
     description: Send the command as a priority command.
@@ -76,6 +79,9 @@ attributes:
     support: none
 notes:
   - Set C(no_log) on the task when the command or the reply contains a secret.
+  - Once the console accepted the command the task reports C(changed=true) and C(sent=true), also when it fails
+    afterwards (for example while reading the OS messages for O(wait_for)): do not send the command again
+    without looking at what it did.
   - Message sequence numbers wrapping around while waiting are not handled; such a wait ends with a timeout.
 """
 
@@ -108,7 +114,9 @@ command:
   type: str
   sample: R 05,U
 sent:
-  description: Whether the command was sent (false in check mode).
+  description:
+    - Whether the console accepted the command (false in check mode).
+    - Also returned when the task fails; true means the command was sent before the failure.
   returned: always
   type: bool
 messages:
@@ -142,23 +150,15 @@ import re  # noqa: E402
 import time  # noqa: E402
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import describe  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
     RESOURCE_TYPE_OPTION,
     HmcTask,
     guest_kind,
 )
-
-REPLY_ID = re.compile(r"^\d{1,4}$")
-
-
-def command_text(task):
-    """The command to send: as given, or the z/OS reply command R nn,text."""
-    params = task.params
-    if params["command"] is not None:
-        return params["command"]
-    if not REPLY_ID.match(params["reply_id"]):
-        task.fail(f"reply_id must be the one to four digit reply id of a held message, got {params['reply_id']!r}")
-    return f"R {params['reply_id']},{params['reply']}"
+from ansible_collections.zhmc.notifications.plugins.module_utils.os_command_text import (  # noqa: E402
+    command_text,
+)
 
 
 def compile_wait_for(task):
@@ -180,11 +180,11 @@ def last_sequence_number(client, guest):
     return max((message["sequence-number"] for message in messages), default=-1)
 
 
-def wait_for_message(task, guest, pattern, after):
-    """Poll List OS Messages from sequence number after+1 until a message matches or the time is up."""
+def wait_for_message(task, guest, pattern, after, seen):
+    """Poll List OS Messages from sequence number after+1 until a message matches or the time is up; the
+    messages read are appended to seen as they come, so that they are reported also when a later read fails."""
     params = task.params
     deadline = time.monotonic() + params["wait_timeout"]
-    seen = []
     while True:
         new = task.client.list_os_messages(guest["object-uri"], begin=after + 1, name=guest["name"])["os-messages"]
         for raw in sorted(new, key=lambda message: message["sequence-number"]):
@@ -192,15 +192,18 @@ def wait_for_message(task, guest, pattern, after):
             message = as_message(raw)
             seen.append(message)
             if pattern.search(message["text"]):
-                return seen, message
+                return message
         if time.monotonic() >= deadline:
-            return seen, None
+            return None
         time.sleep(params["wait_interval"])
 
 
 def perform(task):
     params = task.params
-    text = command_text(task)
+    try:
+        text = command_text(params["command"], params["reply_id"], params["reply"])
+    except ValueError as err:
+        task.fail(str(err), changed=False, sent=False)
     pattern = compile_wait_for(task) if params["wait_for"] is not None else None
     client = task.client
     guest = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
@@ -211,7 +214,13 @@ def perform(task):
     client.send_os_command(guest["object-uri"], text, priority=params["priority"], name=guest["name"])
     result["sent"] = True
     if pattern:
-        messages, matched = wait_for_message(task, guest, pattern, after)
+        messages = []
+        try:
+            matched = wait_for_message(task, guest, pattern, after, messages)
+        except HmcError as err:
+            # The command is out: say so, so that a retry does not send it a second time.
+            task.fail(f"The command was sent to {describe(guest['object-uri'], guest['name'])}, but reading the "
+                      f"OS messages that followed it failed: {err}", messages=messages, matched=None, **result)
         result.update(messages=messages, matched=matched)
         if matched is None:
             task.fail(f"No OS message of {describe(guest['object-uri'], guest['name'])} matched "

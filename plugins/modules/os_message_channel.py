@@ -52,7 +52,11 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
-    details: Reports which channels would be opened, by looking at the session's open topics.
+    details:
+      - Reports which channels would be opened, by looking at the session's open topics and at the status of each
+        partition or LPAR; one whose status says that no operating system runs (partitions other than active or
+        degraded, LPARs other than operating or exceptions) is predicted as C(os_not_running), as the console
+        would refuse it.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
@@ -144,11 +148,21 @@ def open_topics(client):
             if topic.get("topic-type") == OS_MESSAGE_TOPIC and topic.get("object-uri")}
 
 
-def predict(known_topics, guest):
-    """What opening would do, without opening (check mode), given the session's open channels."""
+OS_RUNNING_STATUSES = {"partition": ("active", "degraded"), "logical-partition": ("operating", "exceptions")}
+"""Statuses in which a partition or LPAR runs an operating system; in any other the console refuses to open the
+channel (HTTP 409 reason 332)."""
+
+
+def predict(client, known_topics, guest):
+    """What opening would do, without opening (check mode), given the session's open channels and the status."""
     topic = known_topics.get(object_id(guest["object-uri"]))
-    return {"topic": topic, "opened": topic is None, "already_open": topic is not None, "os_not_running": False,
-            "message": ""}
+    if topic is not None:
+        return {"topic": topic, "opened": False, "already_open": True, "os_not_running": False, "message": ""}
+    status = guest.get("status") or client.get_properties(guest["object-uri"]).get("status")
+    if status not in OS_RUNNING_STATUSES.get(guest["kind"], ()):
+        return {"topic": None, "opened": False, "already_open": False, "os_not_running": True,
+                "message": f"status {status!r}: the operating system does not run (predicted in check mode)"}
+    return {"topic": None, "opened": True, "already_open": False, "os_not_running": False, "message": ""}
 
 
 def perform(task):
@@ -170,7 +184,7 @@ def perform(task):
     channels = []
     for guest in guests:
         if task.check_mode:
-            outcome = predict(known_topics, guest)
+            outcome = predict(client, known_topics, guest)
         else:
             outcome = client.open_os_message_channel(guest["object-uri"], params["include_refresh_messages"],
                                                      name=guest["name"])

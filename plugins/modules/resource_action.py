@@ -18,6 +18,11 @@ description:
     (which the console sends to the session that started the job only) reaches them.
   - Idempotent by status. A partition that is already active is not started again, an LPAR that is already
     operating is not activated again, and so on; then no job is started and the module reports no change.
+  - Also while a partition changes its status. One that is C(starting) when asked to start (or C(stopping) when
+    asked to stop) is on its way - no job is started and the module reports no change; with O(wait=true) it
+    waits, up to O(wait_timeout), until the partition reached the status (and fails when it ends up in another
+    one). One that is changing the other way (C(stopping) when asked to start, C(starting) when asked to stop)
+    fails with a message naming the status - run the task again once that change is over.
 author:
   - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
@@ -34,11 +39,12 @@ options:
     description:
       - Whether to wait until the job completes, by querying its status. The module fails when the job fails.
       - With V(false) the module returns once the console accepted the job.
+      - For a partition that is already on its way to the wanted status, whether to wait until it is there.
     type: bool
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the job with O(wait=true) before failing.
+      - Seconds to wait for the job (or for a partition on its way) with O(wait=true) before failing.
     type: int
     default: 600
 attributes:
@@ -95,6 +101,12 @@ status_before:
   returned: always
   type: str
   sample: stopped
+status_after:
+  description:
+    - The status once a partition that was on its way (C(starting), C(stopping)) got there, with O(wait=true).
+  returned: when the module waited for a partition on its way
+  type: str
+  sample: active
 job_uri:
   description: The URI of the job the console started; null when nothing was done (or in check mode).
   returned: always
@@ -128,14 +140,44 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.module_base imp
     locate_guest,
 )
 
+
+class Action:
+    """What one action does: to which class, with which client method, and which statuses mean what for it."""
+
+    def __init__(self, resource_class, method, done, target, toward=(), away=()):
+        self.resource_class = resource_class
+        self.method = method
+        self.done = done        # statuses in which there is nothing to do
+        self.target = target    # the status the action leads to
+        self.toward = toward    # transitional statuses on the way to done: nothing to start, maybe to wait for
+        self.away = away        # transitional statuses on the way elsewhere: the action cannot start now
+
+
 ACTIONS = {
-    # action -> (resource class, client method, statuses in which the action has nothing to do, target status)
-    "start": ("partition", "start_partition", ("active", "degraded"), "active"),
-    "stop": ("partition", "stop_partition", ("stopped",), "stopped"),
-    "activate": ("logical-partition", "activate_lpar", ("operating",), "operating"),
-    "deactivate": ("logical-partition", "deactivate_lpar", ("not-activated",), "not-activated"),
+    "start": Action("partition", "start_partition", ("active", "degraded"), "active", ("starting",), ("stopping",)),
+    "stop": Action("partition", "stop_partition", ("stopped",), "stopped", ("stopping",), ("starting",)),
+    "activate": Action("logical-partition", "activate_lpar", ("operating",), "operating"),
+    "deactivate": Action("logical-partition", "deactivate_lpar", ("not-activated",), "not-activated"),
 }
 POLL_SECONDS = 2
+
+
+def wait_for_status(task, uri, name, action, before):
+    """Poll the status of a partition on its way (before is one of action.toward) until it is in action.done;
+    fail when it leaves the way for another status or wait_timeout passes."""
+    timeout = task.params["wait_timeout"]
+    deadline = time.monotonic() + timeout
+    status = before
+    while status not in action.done:
+        if status not in action.toward:
+            task.fail(f"{name!r} was {before} and is now {status!r}, not {action.target}", changed=False,
+                      status_before=before, status_after=status, job_uri=None)
+        if time.monotonic() >= deadline:
+            task.fail(f"{name!r} is still {status} after {timeout} seconds, not {action.target}", changed=False,
+                      status_before=before, status_after=status, job_uri=None)
+        time.sleep(POLL_SECONDS)
+        status = task.client.get_properties(uri).get("status")
+    return status
 
 
 def wait_for_job(task, job_uri, name):
@@ -160,22 +202,30 @@ def wait_for_job(task, job_uri, name):
 
 
 def perform(task):
-    action = task.params["action"]
-    wanted_class, method, done_statuses, target = ACTIONS[action]
+    action_name = task.params["action"]
+    action = ACTIONS[action_name]
     uri, kind, props = locate_guest(task)
     name = props.get("name")
-    if kind != wanted_class:
-        task.fail(f"action {action} applies to a {wanted_class}, but {name!r} is a {kind}")
+    if kind != action.resource_class:
+        task.fail(f"action {action_name} applies to a {action.resource_class}, but {name!r} is a {kind}")
     before = props.get("status")
     result = {"changed": False, "resource": {"uri": uri, "name": name, "class": kind}, "status_before": before,
               "job_uri": None, "diff": {"before": {"status": before}, "after": {"status": before}}}
-    if before in done_statuses:
+    if before in action.done:
+        return result
+    if before in action.away:
+        task.fail(f"cannot {action_name} {name!r} while it is {before}: run the task again once it is no longer "
+                  f"{before}", changed=False, resource=result["resource"], status_before=before, job_uri=None)
+    result["diff"]["after"] = {"status": action.target}
+    if before in action.toward:
+        # On its way already: a job would fail (HTTP 409) and is not needed.
+        if task.params["wait"] and not task.check_mode:
+            result["status_after"] = wait_for_status(task, uri, name, action, before)
         return result
     result["changed"] = True
-    result["diff"]["after"] = {"status": target}
     if task.check_mode:
         return result
-    result["job_uri"] = getattr(task.client, method)(uri, name=name)
+    result["job_uri"] = getattr(task.client, action.method)(uri, name=name)
     if task.params["wait"]:
         result["job"] = wait_for_job(task, result["job_uri"], name)
     return result

@@ -99,6 +99,8 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
         ds.wait_until_subscribed(sim.control, proc)
         known = held_message(sim, "LP01", PAYROLL, "05")
         held_message(sim, "LP01", "*06 IXC102A XCF IS WAITING FOR SYSTEM SYS2 DEACTIVATION", "06")
+        # A problem program's WTOR with the same code and text: not a system message, so escalated, not answered.
+        held_message(sim, "LP01", "@07 IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'.", "07")
         reply = eventually(lambda: commands(sim, "R 05,CANCEL"), "the reply to IEF238D")
         assert reply[0]["replied-to"] == "05"
         assert reply[0]["resource"] == "LP01"
@@ -106,6 +108,9 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
                                         if r["message_code"] == "IXC102A"], "the escalation of IXC102A")
         assert escalated[0]["reason"] == "no reply configured for held message IXC102A"
         assert escalated[0]["reply_id"] == "06"
+        forged = eventually(lambda: [r for r in records(state / "escalations.jsonl") if r["reply_id"] == "07"],
+                            "the escalation of the problem program's IEF238D")
+        assert forged[0]["reason"] == "no reply configured for held message IEF238D with indicator @"
         # The same notification again (as after a reconnect): same uuid, throttled by the rules engine.
         sim.control.inject("os-message", resource="LP01", topic_type="os-message-notification",
                            body={"os-messages": [known]})

@@ -63,6 +63,27 @@ def test_filters_drop_at_source(hmcsim):
     run(scenario())
 
 
+def test_held_filter_keeps_held_messages_and_unreadable_notifications(hmcsim):
+    """Routine messages are dropped as they are read; a held message and a parse-error still arrive, in order."""
+    subscriptions = {"os_messages": [{"cpc": "CPC1", "partitions": ["PART1"]}]}
+    args = source_args(hmcsim, subscriptions, filters={"held": True})
+
+    async def scenario():
+        async with RunningSource(args) as source:
+            await until_subscribed(hmcsim, 2)
+            for text in ("IEF403I JOB1 - STARTED", "IEA000I ROUTINE"):
+                await asyncio.to_thread(hmcsim.control.os_message, "PART1", text)
+            await asyncio.to_thread(hmcsim.control.inject, "os-message", resource="PART1",
+                                    topic_type="os-message-notification", body={"os-messages": "not a list"})
+            await asyncio.to_thread(hmcsim.control.os_message, "PART1", "*05 IEF238D JOB1 - REPLY", held=True,
+                                    reply_id="05")
+            first, second = await source.next(), await source.next()
+            assert first["hmc"]["type"] == "parse-error"
+            assert (second["hmc"]["os_message"]["code"], second["hmc"]["os_message"]["indicator"]) == ("IEF238D", "*")
+
+    run(scenario())
+
+
 def test_bcpii_split_message_is_reassembled(hmcsim):
     subscriptions = {"bcpii": [{"cpc": "CPC1", "targets": ["PART1"], "events": ["os-message"]}]}
     text = "IEA999I " + "X" * 2500

@@ -5,6 +5,8 @@ The fake replaces only the requests.Session of the client; everything above it i
 
 import json
 import re
+import threading
+import time
 
 import pytest
 import requests
@@ -215,7 +217,8 @@ def test_503_is_retried_and_4xx_is_not():
 def test_lost_connection_is_not_retried_for_a_command():
     hmc = client({("h1", "POST", "send-os-cmd"): [requests.exceptions.ConnectionError("reset by peer")]},
                  session_id="S", retries=3)
-    with pytest.raises(HmcError, match="Send OS Command to LPAR 'LP1' on hmc h1:6794 failed: cannot connect"):
+    with pytest.raises(HmcError, match="Send OS Command to LPAR 'LP1' on hmc h1:6794 failed: the connection ended "
+                                       r"without an answer \(reset by peer\)"):
         hmc.send_os_command("/api/logical-partitions/1", "D T", name="LP1")
     assert len(hmc._http.calls) == 1
 
@@ -302,3 +305,119 @@ def test_ca_certs_is_passed_with_every_request_so_the_environment_cannot_overrid
     hmc = client({("h1", "GET", "/api/cpcs"): [response(200, {"cpcs": []})]}, session_id="S", ca_certs="/ca.pem")
     hmc.list_cpcs()
     assert hmc._http.calls[0]["verify"] == "/ca.pem"
+
+
+# -- failover, parallel re-logon, retry period -----------------------------------------------------------------
+
+LOGON_2 = dict(LOGON_BODY, **{"api-session": "SESSION-2", "session-credential": "CRED-2"})
+
+
+def test_a_lost_console_moves_the_session_to_the_next_one():
+    hmc = client({("h1", "POST", "/api/sessions"): [response(200, LOGON_BODY), refused()],
+                  ("h1", "GET", "/api/cpcs"): [response(200, {"cpcs": [1]}), refused()],
+                  ("h2", "POST", "/api/sessions"): [response(200, LOGON_2)],
+                  ("h2", "GET", "/api/cpcs"): [response(200, {"cpcs": [2]})]},
+                 hosts=["h1:6794", "h2:6794"], retries=1, warn=lambda text: None)
+    assert hmc.list_cpcs() == [1]
+    assert hmc.list_cpcs() == [2]
+    assert (hmc.host, hmc.session_id) == ("h2:6794", "SESSION-2")
+    # the next logon starts at the console after the lost one
+    assert [c["url"].split("/")[2] for c in hmc._http.calls][-2:] == ["h2:6794", "h2:6794"]
+
+
+def test_no_failover_for_a_command_that_may_have_reached_the_lost_console():
+    broken = requests.exceptions.ConnectionError("reset by peer")
+    hmc = client({("h1", "POST", "/api/sessions"): [response(200, LOGON_BODY)],
+                  ("h1", "POST", "send-os-cmd"): [broken],
+                  ("h2", "POST", "/api/sessions"): [response(200, LOGON_2)]},
+                 hosts=["h1:6794", "h2:6794"], retries=1)
+    with pytest.raises(HmcError, match="the connection ended without an answer"):
+        hmc.send_os_command("/api/logical-partitions/1", "R 05,YES")
+    assert hmc.host == "h1:6794"
+    assert [c["url"] for c in hmc._http.calls if "send-os-cmd" in c["url"]] == [
+        "https://h1:6794/api/logical-partitions/1/operations/send-os-cmd"]
+
+
+class SlowExpiringHttp(FakeHttp):
+    """Every request with the stale session waits until all workers sent theirs, then gets 403.5: the race of
+    sessions expiring while channels are opened in parallel."""
+
+    def __init__(self, workers):
+        super().__init__({})
+        self.barrier = threading.Barrier(workers, timeout=30)
+        self.logons = 0
+        self.lock = threading.Lock()
+
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, verify=None):
+        self.calls.append({"method": method, "url": url, "headers": headers})
+        if url.endswith("/api/sessions"):
+            time.sleep(0.05)
+            with self.lock:
+                self.logons += 1
+                return response(200, dict(LOGON_BODY, **{"api-session": f"NEW-{self.logons}"}))
+        if headers.get("X-API-Session") == "STALE":
+            self.barrier.wait()
+            return error(403, 5, "The session is not valid.")
+        return response(200, {"topic-name": f"t-{headers['X-API-Session']}"})
+
+
+def test_parallel_requests_with_an_expired_session_log_on_once():
+    hmc = client({}, session_id="STALE")
+    hmc.host = "h1:6794"
+    hmc._http = SlowExpiringHttp(5)
+    results = [None] * 5
+
+    def open_channel(index):
+        results[index] = hmc.post(f"/api/partitions/{index}/operations/open-os-message-channel", {}, "Open",
+                                  idempotent=True)
+
+    threads = [threading.Thread(target=open_channel, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert hmc._http.logons == 1
+    assert {r["topic-name"] for r in results} == {"t-NEW-1"}
+
+
+def test_503_is_ridden_out_for_reads_within_the_retry_period_and_bounded_for_commands():
+    down = [response(503)] * 6 + [response(200, {"cpcs": []})]
+    hmc = client({("h1", "GET", "/api/cpcs"): down}, session_id="S", retries=1, retry_period=60, backoff=0.001)
+    assert hmc.list_cpcs() == []
+    assert len(hmc._http.calls) == 7
+    hmc = client({("h1", "POST", "send-os-cmd"): [response(503)] * 6 + [response(204)]}, session_id="S",
+                 retries=1, retry_period=60, backoff=0.001)
+    with pytest.raises(HmcError, match="HTTP 503"):
+        hmc.send_os_command("/api/logical-partitions/1", "D T")
+    assert len(hmc._http.calls) == 2
+
+
+def test_a_console_that_never_answered_is_not_waited_for():
+    hmc = client({("h1", "POST", "/api/sessions"): [refused()]}, retries=1, retry_period=60, backoff=0.001)
+    with pytest.raises(HmcError, match="cannot connect"):
+        hmc.logon()
+    assert len(hmc._http.calls) == 2
+
+
+def test_stop_retrying_ends_a_wait_at_once():
+    hmc = client({("h1", "GET", "/api/cpcs"): [response(503)]}, session_id="S", retry_period=600, backoff=30)
+    threading.Timer(0.3, hmc.stop_retrying).start()
+    started = time.monotonic()
+    with pytest.raises(HmcError, match="HTTP 503"):
+        hmc.list_cpcs()
+    assert len(hmc._http.calls) == 2
+    assert time.monotonic() - started < 25
+
+
+def test_timeouts_are_passed_as_connect_and_read():
+    seen = []
+
+    class Recording(FakeHttp):
+        def request(self, method, url, timeout=None, **kwargs):
+            seen.append(timeout)
+            return response(200, {"cpcs": []})
+
+    hmc = client({}, session_id="S", connect_timeout=3, timeout=7)
+    hmc._http = Recording({})
+    hmc.list_cpcs()
+    assert seen == [(3, 7)]

@@ -80,7 +80,8 @@ def test_real_os_message_frame():
     assert hmc["resource"] == {"class": "logical-partition", "name": "LP41", "uri": LPAR_URI,
                                "id": "6b1a2c3d-1111-2222-3333-444455556666", "cpc": None, "parent_uri": None}
     assert hmc["os_message"] == {
-        "code": None, "reply_id": None, "action": False, "text": " ", "sequence_number": 1564, "message_id": "0",
+        "code": None, "reply_id": None, "indicator": None, "action": False, "text": " ", "sequence_number": 1564,
+        "message_id": "0",
         "held": False, "priority": False, "sound_alarm": False, "prompt": "", "os_name": None, "refresh": False,
         "time": None,
     }
@@ -100,7 +101,8 @@ def test_wtor():
     entry = os_entry(1564, "*05 IEF238D JOB1 - REPLY DEVICE NAME OR 'CANCEL'.\n", **{"is-held": True})
     [event] = run(REAL_HEADERS, os_body(entry))
     message = event["hmc"]["os_message"]
-    assert (message["code"], message["reply_id"], message["held"], message["action"]) == ("IEF238D", "05", True, True)
+    assert (message["code"], message["reply_id"], message["held"], message["action"], message["indicator"]) == (
+        "IEF238D", "05", True, True, "*")
     assert event["hmc"]["severity"] == "warning"
 
 

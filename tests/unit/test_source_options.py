@@ -47,3 +47,22 @@ def test_bad_values_name_the_option(changes, message, monkeypatch):
 
 def test_rulebook_feedback_queue_is_ignored():
     assert parse(eda_feedback_queue=object())["subscriptions"]["jobs"] is True
+
+
+def test_checkpoint_and_feedback_options():
+    options = parse(checkpoint=" /var/lib/zhmc/hmc1.json ", feedback="yes", feedback_timeout="12.5")
+    assert (options["checkpoint"], options["feedback"], options["feedback_timeout"]) == (
+        "/var/lib/zhmc/hmc1.json", True, 12.5)
+    defaults = parse(checkpoint="", feedback="")
+    assert (defaults["checkpoint"], defaults["feedback"], defaults["feedback_timeout"]) == (None, False, 30.0)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"checkpoint": "/var/lib/zhmc/"}, "option 'checkpoint' must name a file, not a folder"),
+    ({"checkpoint": ["a"]}, "option 'checkpoint' must be the path of a file"),
+    ({"feedback": "maybe"}, "feedback"),
+    ({"feedback_timeout": 0}, "option 'feedback_timeout' must be a positive number"),
+])
+def test_checkpoint_and_feedback_errors(changes, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse(**changes)

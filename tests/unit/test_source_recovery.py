@@ -1,4 +1,4 @@
-"""Pure recovery logic: OS message de-duplication (wrap-aware), sequence gaps, backoff, handoff."""
+"""Pure recovery logic: sequence gaps, status comparison, backoff, handoff (cursors: test_cursors.py)."""
 
 import asyncio
 import threading
@@ -7,27 +7,7 @@ import pytest
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
-from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import (
-    OsMessageLedger,
-    SessionSequence,
-    status_changes,
-)
-
-
-def test_ledger_drops_duplicates_and_older_messages():
-    ledger = OsMessageLedger()
-    assert ledger.resume_from("/p/1") is None
-    assert [ledger.admit("/p/1", n) for n in (5, 6, 6, 4, 7)] == [True, True, False, False, True]
-    assert ledger.resume_from("/p/1") == 8
-    assert ledger.admit("/p/2", 6)  # per resource
-
-
-def test_ledger_is_wrap_aware():
-    ledger = OsMessageLedger()
-    top = 2**32 - 1
-    assert ledger.admit("/p", top - 1) and ledger.admit("/p", top)
-    assert ledger.admit("/p", 0) and ledger.admit("/p", 1)
-    assert not ledger.admit("/p", top)
+from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import SessionSequence, status_changes
 
 
 def test_session_sequence_gaps():

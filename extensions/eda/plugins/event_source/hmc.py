@@ -38,9 +38,14 @@ options:
   hmc_auth:
     description: Credentials and TLS settings (userid, password, session_id, session_credential, ca_certs,
       verify), as for the modules. ZHMC_USERID, ZHMC_PASSWORD, ZHMC_CA_CERTS and ZHMC_VERIFY fill unset fields.
-      With session_id the given session is used and never logged off.
+      With session_id the given session is used and never logged off; without its session_credential (a
+      session from ibm.ibm_zhmc.zhmc_session) the broker login needs userid and password.
     type: dict
     required: true
+  hmc_timeouts:
+    description: Timeouts and retries (connect, read, retry_period, retries, retry_delay), as for the modules;
+      see docs/source.md.
+    type: dict
   stomp_port:
     description: Port of the console's STOMP over TLS endpoint.
     type: int
@@ -51,8 +56,10 @@ options:
     required: true
   filters:
     description: Drop events at the source; keys types, classes, names (regular expressions), message_codes
-      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh. Events the source makes up
-      itself are never dropped.
+      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh, held, priority, indicators
+      (z/OS message indicators C(*), C(@), C(+), C(none)) and severities. Lists, or one string with values
+      separated by commas outside brackets (see docs/source.md). OS messages that are dropped are decided from
+      their raw fields, before an event is built. Events the source makes up itself are never dropped.
     type: dict
   heartbeat:
     description: STOMP heart-beat interval in seconds; a connection silent for two intervals is declared lost.
@@ -79,6 +86,29 @@ options:
       emitted after 1.5 intervals without one. 0 disables the check.
     type: float
     default: 120
+  checkpoint:
+    description:
+      - Path of a file that keeps, per partition/LPAR, the last OS message the rules engine surely has, so that
+        a restarted source first delivers, in order and with their original meta.uuid, the OS messages the
+        console wrote since then (notifications-missed for what the console no longer keeps).
+      - Written atomically at most once a second while messages flow, and when the source stops. One file per
+        source; a file of another console or other OS message subscriptions, or a damaged one, is an error.
+      - Its folder must exist and be writable, and survive restarts (a volume in a container or an EDA
+        controller activation); see docs/operations.md.
+    type: path
+  feedback:
+    description:
+      - Advance the checkpoint only for events the rules engine acknowledged (ansible-rulebook 1.3 or later,
+        run with C(--persistence-id)). Without it, an event counts once the engine took it from its queue.
+    type: bool
+    default: false
+  feedback_timeout:
+    description:
+      - Seconds an event may stay unacknowledged after the engine acknowledged later events of this source
+        (a rulebook filter dropped it, or the engine failed on it) before it counts as delivered, with a warning.
+        An event the engine has not reached yet is never counted.
+    type: float
+    default: 30
 """
 
 EXAMPLES = r"""
@@ -97,6 +127,18 @@ EXAMPLES = r"""
         types: [status-change]
     filters:
       exclude_refresh: true
+
+- zhmc.notifications.hmc:
+    hmc_host: hmc1.example.com
+    hmc_auth:
+      userid: "{{ hmc_userid }}"
+      password: "{{ hmc_password }}"
+    subscriptions:
+      os_messages:
+        - cpc: CPC1
+          lpars: [ZOS1, ZOS2]
+    checkpoint: /var/lib/zhmc/hmc1-zos.json
+    feedback: true
 """
 
 
@@ -114,10 +156,12 @@ def _add_collection_root():
 
 _add_collection_root()
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import source_options  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets, source_options  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import RecoveryCursors  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.source_output import SourceOutput  # noqa: E402
 
 LOG = logging.getLogger("zhmc.notifications.source")
 
@@ -142,18 +186,30 @@ def _rearm_signal_handlers():
 async def main(queue, args):
     """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
     options = source_options.parse(args)
+    cursors = RecoveryCursors()
+    output = SourceOutput(queue, options, cursors, args.get("eda_feedback_queue"))
+    output.load()  # before any connection: a bad checkpoint fails at start
     _rearm_signal_handlers()
     connection = options["connection"]
-    client = HmcClient(warn=LOG.warning, **connection)
-    loop = asyncio.get_running_loop()
-    if not client.session_id:
-        await loop.run_in_executor(None, client.logon)
-    stream = NotificationStream(client, options, queue.put, userid=connection["userid"],
-                                password=connection["password"])
+    log_secrets.install()
     try:
+        client = HmcClient(warn=LOG.warning, **connection)
+    except HmcError as err:
+        raise ValueError(f"{source_options.PREFIX}{err}") from None
+    loop = asyncio.get_running_loop()
+    stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
+                                password=connection["password"])
+    side = asyncio.ensure_future(output.run())
+    try:
+        if not client.session_id:
+            await loop.run_in_executor(None, client.logon)
         await stream.run()
     finally:
-        # Also on cancellation: a session left behind counts against the console's session limit.
+        side.cancel()
+        output.close()
+        # Also on cancellation: a session left behind counts against the console's session limit. Tried
+        # once: a console that is restarting must not hold the shutdown up for minutes.
+        client.stop_retrying()
         if client.session_owned:
             try:
                 client.logoff()

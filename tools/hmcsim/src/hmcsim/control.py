@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import time
 
 from aiohttp import web
 
@@ -145,6 +146,31 @@ async def issued_sessions(request: web.Request) -> web.Response:
     return web.json_response(request.app["sim"].console.issued)
 
 
+async def end_sessions(request: web.Request) -> web.Response:
+    """End sessions as a logoff by another client or a timeout does ({userid?}: only that user's); their
+    topics go silent, STOMP connections stay up."""
+    body = await _body(request)
+    console = request.app["sim"].console
+    ended = [s for s in list(console.sessions.values()) if body.get("userid") in (None, s.user.userid)]
+    for session in ended:
+        console.logoff(session)
+    return web.json_response({"ended": len(ended)})
+
+
+async def hide_topics(request: web.Request) -> web.Response:
+    """{topic_type, seconds}: Get Notification Topics leaves that type out for a while (a console service that
+    is restarting, e.g. the audit log)."""
+    body = await _body(request)
+    if body.get("topic_type") not in TOPIC_TYPES:
+        raise ControlError(f"topic_type must be one of {', '.join(TOPIC_TYPES)}")
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise ControlError("seconds must be a positive number")
+    console = request.app["sim"].console
+    console.hidden_topic_types[body["topic_type"]] = time.monotonic() + seconds
+    return web.json_response({"hidden": body["topic_type"], "seconds": seconds})
+
+
 def _getter(name: str):
     async def handler(request: web.Request) -> web.Response:
         return web.json_response(request.app["sim"].describe()[name])
@@ -166,6 +192,8 @@ def make_control_app(sim) -> web.Application:
     app.router.add_post("/timeline/stop", timeline_stop)
     app.router.add_post("/stomp-error", stomp_error)
     app.router.add_post("/raw-frame", raw_frame)
+    app.router.add_post("/end-sessions", end_sessions)
+    app.router.add_post("/hide-topics", hide_topics)
     for path, kind in (("os-message", "os_message"), ("storm", "storm"), ("drop", "drop_connections"),
                        ("stall", "stall_heartbeats"), ("restart", "restart"), ("shutting-down", "shutting_down"),
                        ("status", "status_change"), ("fail-next-job", "fail_next_job")):

@@ -136,6 +136,7 @@ class Console:
         self.issued: list[dict] = []  # every session ever created, for tests that look for leaked secrets
         self.generation = 1
         self.down_until = 0.0
+        self.hidden_topic_types: dict[str, float] = {}  # topic type -> monotonic time it is offered again
         self._session_counter = itertools.count(1)
         for cpc in scenario.cpcs:
             self._add_cpc(cpc)
@@ -225,6 +226,11 @@ class Console:
 
     def logoff(self, session: Session) -> None:
         self.sessions.pop(session.id, None)
+
+    def offered_topics(self, session: Session) -> list[dict]:
+        """Get Notification Topics: the session's topics less those hidden for a while (hide_topics)."""
+        now = time.monotonic()
+        return [t for t in session.topics() if self.hidden_topic_types.get(t["topic-type"], 0.0) <= now]
 
     def restart(self) -> None:
         """Invalidate every session; topic names of new sessions carry a new generation."""

@@ -187,7 +187,8 @@ def _check_step(check: _Checker, step: dict, parent, index, path: str, names: se
             if name not in body:
                 check.fail(body, None, f"{path}.{kind}.{name}", f"required for action {body['action']}")
     if kind == "drop_connections" and "refuse_with" in body:
-        check.choice(body["refuse_with"], body, "refuse_with", f"{path}.{kind}.refuse_with", ("close", "error"))
+        check.choice(body["refuse_with"], body, "refuse_with", f"{path}.{kind}.refuse_with",
+                     ("close", "error", "after-connected"))
     if kind == "log_entry":
         check.choice(body["log"], body, "log", f"{path}.{kind}.log", ("audit", "security"))
     result = {"kind": kind, "line": step.line, **{k: v for k, v in body.items() if k != "on_reply"}}

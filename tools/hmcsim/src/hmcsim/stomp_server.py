@@ -100,6 +100,11 @@ class StompConnection:
         await self.enqueue(encode(command, headers, body))
 
 
+REFUSE_WITH = ("close", "error", "after-connected")
+"""How new connections are refused: hang up before any frame; ERROR to the CONNECT; hang up right after
+CONNECTED (a broker that accepts the login and then goes away, before any SUBSCRIBE is handled)."""
+
+
 class StompServer:
     """Accepts STOMP connections and delivers notifications to matching subscriptions (a notifier Sink)."""
 
@@ -119,8 +124,8 @@ class StompServer:
     def refuse(self, seconds: float, refuse_with: str = "close") -> None:
         """Refuse new connections for seconds: "close" closes each at once (broker not accepting, no frame),
         "error" answers its CONNECT with ERROR "Authentication failed" (sessions stay valid on the WS API)."""
-        if refuse_with not in ("close", "error"):
-            raise ValueError("refuse_with must be close or error")
+        if refuse_with not in REFUSE_WITH:
+            raise ValueError(f"refuse_with must be one of {', '.join(REFUSE_WITH)}")
         self.refuse_with = refuse_with
         self.refused_until = time.monotonic() + seconds
 
@@ -180,7 +185,8 @@ class StompServer:
         conn.version = "1.2" if "1.2" in versions else "1.1" if "1.1" in versions else "1.0"
         conn.login = frame.headers.get("login", "")
         grant = None
-        if time.monotonic() >= self.refused_until:
+        hang_up = self.refuse_with == "after-connected" and time.monotonic() < self.refused_until
+        if hang_up or time.monotonic() >= self.refused_until:
             grant = self.console.authenticate_stomp(conn.login, frame.headers.get("passcode", ""))
         self.logins["failed" if grant is None else "ok"] += 1
         if grant is None:
@@ -198,6 +204,9 @@ class StompServer:
                      "session": f"ID:hmcsim-{conn.number}"}
         conn.writer.write(encode("CONNECTED", connected))
         await conn.writer.drain()
+        if hang_up:
+            self.logins["refused"] += 1
+            return False
         loop = asyncio.get_running_loop()
         tasks.append(loop.create_task(self._writer(conn)))
         if conn.expect_every:

@@ -63,8 +63,17 @@ class ControlClient:
 
     def drop_connections(self, refuse_seconds: float | None = None, refuse_with: str | None = None) -> dict:
         """Abort every STOMP connection; with refuse_seconds also refuse new ones for that long ("close": hang
-        up at once, the default; "error": answer CONNECT with ERROR "Authentication failed")."""
+        up at once, the default; "error": answer CONNECT with ERROR "Authentication failed"; "after-connected":
+        answer CONNECTED, then hang up)."""
         return self._post("/drop", refuse_seconds=refuse_seconds, refuse_with=refuse_with)
+
+    def end_sessions(self, userid: str | None = None) -> dict:
+        """End every session (or a user's) as another client's logoff or a timeout would: {ended}."""
+        return self._post("/end-sessions", userid=userid)
+
+    def hide_topics(self, topic_type: str, seconds: float) -> dict:
+        """Leave topic_type out of Get Notification Topics for seconds."""
+        return self._post("/hide-topics", topic_type=topic_type, seconds=seconds)
 
     def stall_heartbeats(self, seconds: float) -> dict:
         return self._post("/stall", seconds=seconds)

@@ -86,7 +86,7 @@ async def logoff(request: web.Request) -> web.Response:
 
 
 async def notification_topics(request: web.Request) -> web.Response:
-    return web.json_response({"topics": _session(request).topics()})
+    return web.json_response({"topics": request.app["console"].offered_topics(_session(request))})
 
 
 async def list_cpcs(request: web.Request) -> web.Response:
