@@ -67,6 +67,7 @@ lint: $(VENV)/.stamp
 	ln -sfn $(CURDIR) build/lint/ansible_collections/zhmc/notifications
 	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/lint \
 		$(BIN)/ansible-lint --offline --profile production
+	$(BIN)/antsibull-changelog lint
 
 build: $(VENV)/.stamp
 	mkdir -p dist
@@ -79,13 +80,14 @@ $(IVENV)/.stamp:
 	touch $@
 
 # galaxy-importer over the built tarball, as Galaxy and Automation Hub run it on upload (offline, no container:
-# settings in .config/galaxy-importer.cfg). It exits 0 on warnings, so any WARNING or ERROR line fails here.
+# settings in .config/galaxy-importer.cfg; it writes importer_result.json beside build/importer.log). It exits
+# 0 on warnings, so any WARNING or ERROR line fails here.
 importer: build $(IVENV)/.stamp
 	@mkdir -p build
-	@PATH=$(CURDIR)/$(IVENV)/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/.config/galaxy-importer.cfg \
-		$(IVENV)/bin/python -m galaxy_importer.main $(TARBALL) > build/importer.log 2>&1; status=$$?; \
-		cat build/importer.log; \
-		if [ $$status -ne 0 ] || grep -qE 'WARNING|ERROR' build/importer.log; then \
+	@cd build && PATH=$(CURDIR)/$(IVENV)/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/.config/galaxy-importer.cfg \
+		$(CURDIR)/$(IVENV)/bin/python -m galaxy_importer.main $(CURDIR)/$(TARBALL) > importer.log 2>&1; status=$$?; \
+		cat importer.log; \
+		if [ $$status -ne 0 ] || grep -qE 'WARNING|ERROR' importer.log; then \
 			echo "galaxy-importer: not clean (see above)"; exit 1; fi
 
 # The decision environment definition through ansible-builder's own validation: `create` writes the build

@@ -80,7 +80,7 @@ attributes:
 notes:
   - Set C(no_log) on the task when the command or the reply contains a secret.
   - Once the console accepted the command the task reports C(changed=true) and C(sent=true), also when it fails
-    afterwards (for example while reading the OS messages for O(wait_for)): do not send the command again
+    afterwards (for example while reading the OS messages for O(wait_for)); do not send the command again
     without looking at what it did.
   - Message sequence numbers wrapping around while waiting are not handled; such a wait ends with a timeout.
 """
