@@ -16,7 +16,7 @@ IVENV := .venv-importer
 
 venv: $(VENV)/.stamp $(ZVENV)/.stamp
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt tools/hmcsim/pyproject.toml
+$(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-openstack.txt tools/hmcsim/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -e tools/hmcsim

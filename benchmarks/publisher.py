@@ -64,29 +64,35 @@ class Publisher:
             data += chunk
         return data.lstrip(b"\n")
 
-    def encode(self, text: str) -> bytes:
+    def encode(self, text: str, held: bool = False) -> bytes:
         """The next notification: sequence numbers advance exactly as on a console."""
         now_ms = int(time.time() * 1000)
         headers = {"destination": "/topic/" + self.args.topic, "notification-type": "os-message",
                    "session-sequence-nr": self.gseq, "global-sequence-nr": self.gseq,
                    "object-uri": self.args.object_uri, "object-id": self.args.object_uri.rsplit("/", 1)[-1],
                    "class": self.args.object_class, "name": self.args.name, "timestamp": now_ms}
-        data = frame("SEND", headers, os_message_body(text, self.os_seq, timestamp=now_ms).encode())
+        data = frame("SEND", headers, os_message_body(text, self.os_seq, timestamp=now_ms, held=held).encode())
         self.gseq += 1
         self.os_seq += 1
         return data
 
     def probe_until_go(self) -> None:
         while True:
-            self.sock.sendall(self.encode(PROBE_TEXT))
+            self.sock.sendall(self.encode(PROBE_TEXT, held=bool(self.args.held_every)))
             ready, _, _ = select.select([sys.stdin], [], [], 0.05)
             if ready and sys.stdin.readline().strip() == "go":
                 return
 
     def burst(self, bodies: list[str], count: int, batch: int = 64) -> list[float]:
         """Send count messages (texts cycled); up to PREENCODE messages are encoded before the first send."""
+        every = self.args.held_every
+
+        def marked(index):
+            return bool(every) and (index % every == 0 or index == count - 1)
+
         def chunk_at(start):
-            return b"".join(self.encode(bodies[i % len(bodies)]) for i in range(start, min(count, start + batch)))
+            return b"".join(self.encode(bodies[i % len(bodies)], held=marked(i))
+                            for i in range(start, min(count, start + batch)))
 
         starts = range(0, count, batch)
         ready = [chunk_at(i) for i in starts] if count <= PREENCODE else None
@@ -134,6 +140,9 @@ def main() -> None:
     parser.add_argument("--times", help="write the send time of every data message here (float64)")
     parser.add_argument("--probe", action="store_true", help="send probes until 'go' on stdin")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--held-every", type=int, default=0,
+                        help="burst: mark every Nth message (and the last) held, and the probes too, for filters "
+                             "that keep only held messages")
     args = parser.parse_args()
 
     bodies = texts(min(args.count, 20_000), args.seed)

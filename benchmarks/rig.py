@@ -70,7 +70,7 @@ class Rig:
 
     def publisher(self, name: str, topic: str, count: int, *, rate: float = 0, times: Path | None = None,
                   object_uri: str | None = None, object_class: str = "partition", resource_name: str = "PART1",
-                  port: int | None = None) -> Child:
+                  port: int | None = None, held_every: int = 0) -> Child:
         argv = [PYTHON, str(BENCH_DIR / "publisher.py"), "--port", str(port or self.broker.stomp_ssl_port), "--ca",
                 self.certs["ca"], "--topic", topic, "--count", str(count), "--probe", "--rate", str(rate),
                 "--object-class", object_class, "--name", resource_name]
@@ -78,6 +78,8 @@ class Rig:
             argv += ["--object-uri", object_uri]
         if times:
             argv += ["--times", str(times)]
+        if held_every:
+            argv += ["--held-every", str(held_every)]
         return self.child(name, argv, stdin=True)
 
     def bare_receiver(self, name: str, topic: str, count: int, times: Path | None = None,

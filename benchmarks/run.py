@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_lib import machine_line
 
-NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "soak")
-DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering")
+NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
+         "soak")
+DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom")
 """The soak takes at least half an hour: only with --only soak."""
 
 
@@ -52,6 +53,16 @@ def _bench(name: str, args) -> str:
         import filtering
 
         return filtering.run(quick=quick)
+    if name == "storm":
+        import storm
+
+        return storm.run(quick=quick, rates=args.rates)
+    if name in ("filtered", "headroom"):
+        import headroom
+
+        count = args.count or (20_000 if quick else 100_000)
+        return headroom.run_filtered(count, args.rounds or 2) if name == "filtered" else headroom.run_headroom(
+            count, args.rounds or 2)
     if name == "soak":
         import soak
 
@@ -65,7 +76,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller N and fewer points: a smoke run")
     parser.add_argument("--count", type=int, help="override N (throughput, memory)")
     parser.add_argument("--rounds", type=int, help="throughput rounds (default 2, quick 1)")
-    parser.add_argument("--rates", help="latency: comma-separated publish rates per second")
+    parser.add_argument("--rates", help="latency, storm: comma-separated publish rates per second")
     parser.add_argument("--minutes", type=float, default=30, help="soak duration")
     parser.add_argument("--out", type=Path, help="append the tables to this markdown file")
     args = parser.parse_args()

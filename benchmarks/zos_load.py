@@ -45,9 +45,9 @@ def texts(count: int, seed: int = 7) -> list[str]:
     return out
 
 
-def os_message_body(text: str, sequence: int, os_name: str = "ZOS1", timestamp: int = -1) -> str:
+def os_message_body(text: str, sequence: int, os_name: str = "ZOS1", timestamp: int = -1, held: bool = False) -> str:
     """The body of an os-message notification exactly as a console sends it (one message per notification)."""
     return json.dumps({"os-messages": [{
         "message-text": text, "message-id": str(sequence), "sequence-number": sequence, "os-name": os_name,
-        "sound-alarm": False, "is-priority": False, "is-refresh": False, "prompt-text": "", "is-held": False,
+        "sound-alarm": False, "is-priority": False, "is-refresh": False, "prompt-text": "", "is-held": held,
         "timestamp": timestamp}]}, separators=(",", ":"))

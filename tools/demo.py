@@ -4,7 +4,8 @@ Builds the collection tarball from this checkout, installs it into a temporary c
 hmcsim (the `demo` scenario) on free loopback ports and runs ansible-rulebook with
 extensions/eda/rulebooks/demo.yml of the installed collection against it. The terminal shows OS messages,
 the held message answered (and what the simulated z/OS answers back), the partition that stops being
-restarted, the job completions, and at the end a summary of what fired.
+restarted (the restart playbook starts the job and follows it to its completion in a session of its own, the
+only session a console tells of that job), and at the end a summary of what fired.
 
   make demo                                   # about a minute, stops by itself
   make demo DEMO_ARGS="--duration 20"         # stop after 20 seconds
@@ -39,9 +40,8 @@ DEFAULT_STATE = "~/.local/state/zhmc.notifications"
 """The roles' default zhmc_state_dir."""
 
 STYLE = {"os": ("  OS     ", "0"), "held": ("  HELD   ", "1;33"), "status": ("  STATUS ", "1;35"),
-         "job": ("  JOB    ", "36"), "log": ("  LOG    ", "34"), "rule": ("  RULE   ", "1;32"),
-         "action": ("  ACTION ", "1;32"), "error": ("  ERROR  ", "1;31"), "other": ("         ", "2"),
-         "demo": ("demo: ", "1")}
+         "log": ("  LOG    ", "34"), "rule": ("  RULE   ", "1;32"), "action": ("  ACTION ", "1;32"),
+         "error": ("  ERROR  ", "1;31"), "other": ("         ", "2"), "demo": ("demo: ", "1")}
 
 
 class Terminal:
@@ -99,8 +99,8 @@ def summary(term: Terminal, tally: ds.Tally, sim, rulebook_rc, elapsed: float) -
     """What fired, and what the console saw of it (read back from hmcsim where there is one)."""
     emit = lambda text: term.emit("demo", text)  # noqa: E731
     emit(f"summary after {elapsed:.0f}s (ansible-rulebook exit code {rulebook_rc})")
-    emit(f"  seen: {tally.os_messages} OS messages, {tally.status_changes} status changes, {tally.jobs} job "
-         f"completions, {tally.log_entries} log entries")
+    emit(f"  seen: {tally.os_messages} OS messages, {tally.status_changes} status changes, "
+         f"{tally.log_entries} log entries")
     emit("  rules fired:" + ("" if tally.rules else " none"))
     for rule, count in sorted(tally.rules.items()):
         emit(f"    {count:3d}  {rule}")

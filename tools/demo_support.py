@@ -144,7 +144,7 @@ def stop_rulebook(process: subprocess.Popen, timeout: float = 30) -> int:
 
 _BANNER = re.compile(r"^\*\* \S+ \S+ \[debug\] \*+$")
 _RULE_END = re.compile(r"^\*{20,}$")
-_PLAYBOOK_MSG = re.compile(r'^\s*"msg": "(?P<text>(?:ANSWERED|ESCALATED|RESTARTING|RESTARTED|DIAGNOSTICS|JOB FAILED|'
+_PLAYBOOK_MSG = re.compile(r'^\s*"msg": "(?P<text>(?:ANSWERED|ESCALATED|RESTARTING|RESTARTED|DIAGNOSTICS|'
                            r'ACTION|Not answering)[^"]*(?:\\.[^"]*)*)"')
 _FAILED = re.compile(r"^(fatal|failed): \[")
 
@@ -156,7 +156,6 @@ class Tally:
     rules: dict = field(default_factory=dict)
     os_messages: int = 0
     status_changes: int = 0
-    jobs: int = 0
     log_entries: int = 0
     replies: list = field(default_factory=list)
     escalations: list = field(default_factory=list)
@@ -221,9 +220,6 @@ class OutputReader:
             t.status_changes += 1
             flag = "  (unacceptable)" if parts[3] == "True" else ""
             self.emit("status", f"{parts[0]:<9} {parts[1]} -> {parts[2]}{flag}")
-        elif kind == "JOB" and len(parts) >= 3:
-            t.jobs += 1
-            self.emit("job", f"{parts[0]:<9} job {parts[1]}, status code {parts[2]}")
         elif kind == "LOG" and len(parts) >= 3:
             t.log_entries += 1
             self.emit("log", f"{parts[0].split('-')[0]:<9} {parts[1]} (user {parts[2]})")

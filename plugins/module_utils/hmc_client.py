@@ -334,7 +334,9 @@ class HmcClient:
         """Send to the given console, or pick the first reachable one of the list (from the console after the
         last one lost) when none is given."""
         if host is not None:
-            return self._send(host, session, method, uri, operation, body, params, idempotent)
+            # With another console to move to, a console that cannot be reached is not waited for.
+            return self._send(host, session, method, uri, operation, body, params, idempotent,
+                              ride_out=len(self.hosts) == 1)
         failures = []
         order = self.hosts[self._first_host:] + self.hosts[:self._first_host]
         for candidate in order:
@@ -561,15 +563,23 @@ class HmcClient:
     # -- API features and BCPii ---------------------------------------------------------------------------
 
     def list_features(self, cpc_uri, name=None):
-        """Names of the CPC's enabled API features, or None when the console has no API features (404)."""
+        """Names of the CPC's enabled API features, or None when the console has no API features (404).
+
+        The console answers with a JSON array of feature names (WS API book, List CPC API Features); any other
+        shape is an error that names what came back, rather than a feature check that silently fails.
+        """
+        operation = "List CPC API Features"
         try:
-            result = self.get(f"{cpc_uri}/operations/list-features", "List CPC API Features",
-                              params=self._name_filter(name))
+            result = self.get(f"{cpc_uri}/operations/list-features", operation, params=self._name_filter(name))
         except HmcError as err:
             if err.status == 404:
                 return None
             raise
-        return result["features"]
+        if not isinstance(result, list) or not all(isinstance(item, str) for item in result):
+            raise HmcError(operation, "the console answered with an unexpected response: expected a JSON array "
+                                      f"of feature names, got {type(result).__name__} {str(result)[:200]}",
+                           host=self.host)
+        return result
 
     def bcpii_unsupported_reason(self, cpc_uri, cpc_name):
         """None when the CPC supports BCPii notifications, otherwise why not (for a message)."""

@@ -59,5 +59,5 @@ def test_drop_without_refuse_lets_clients_back_at_once(hmcsim):
 
 
 def test_bad_refuse_mode_is_a_400(hmcsim):
-    with pytest.raises(ControlError, match="refuse_with must be close or error"):
+    with pytest.raises(ControlError, match="refuse_with must be one of close, error, after-connected"):
         hmcsim.control.drop_connections(refuse_seconds=1, refuse_with="sometimes")

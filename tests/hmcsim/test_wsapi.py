@@ -1,5 +1,6 @@
 """WS API behaviour of hmcsim over real HTTPS (verified against the generated CA)."""
 
+import json
 import time
 import urllib.parse
 
@@ -120,9 +121,13 @@ def test_jobs_with_notifications(hmcsim):
     assert api.ok("GET", job_uri)["status"] == "running"
     frames = [stomp.frame() for _ in range(5)]
     kinds = [(f.headers["notification-type"], f.headers.get("property-names")) for f in frames]
-    assert kinds == [("status-change", None), ("property-change", " status has-unacceptable-status "),
+    # stopped -> starting keeps the status unacceptable: only status changed, so only status is reported
+    assert kinds == [("status-change", None), ("property-change", " status "),
                      ("status-change", None), ("property-change", " status has-unacceptable-status "),
                      ("job-completion", None)]
+    assert json.loads(frames[3].body)["change-reports"] == [
+        {"property-name": "status", "old-value": "starting", "new-value": "active"},
+        {"property-name": "has-unacceptable-status", "old-value": True, "new-value": False}]
     assert frames[4].headers["job-uri"] == job_uri and frames[4].body == b""
     assert api.ok("GET", job_uri) == {"status": "complete", "job-status-code": 200, "job-reason-code": None,
                                       "job-results": {}}
@@ -133,14 +138,16 @@ def test_jobs_with_notifications(hmcsim):
         time.sleep(0.1)
     job = api.ok("GET", job_uri)
     assert (job["job-status-code"], job["job-reason-code"], job["job-results"]) == (500, 263, {"message": "no storage"})
-    assert api.error("POST", f"{api.find('logical-partition', 'LP01')}/operations/activate", {}) == (409, 1)
+    assert api.error("POST", f"{part3}/operations/start", {}) == (409, 1), "start needs a stopped partition"
+    assert api.call("DELETE", job_uri).status_code == 204
+    assert api.error("GET", job_uri) == (404, 1), "a deleted job is gone"
 
 
 def test_list_features_and_bcpii_registrations(hmcsim):
     api = Api(hmcsim)
     cpcs = {c["name"]: c["object-uri"] for c in api.ok("GET", "/api/cpcs")["cpcs"]}
-    assert api.ok("GET", f"{cpcs['CPC1']}/operations/list-features")["features"] == ["bcpii-notifications"]
-    assert api.ok("GET", f"{cpcs['CPC2']}/operations/list-features?name=bcpii.*")["features"] == []
+    assert api.ok("GET", f"{cpcs['CPC1']}/operations/list-features") == ["bcpii-notifications"]
+    assert api.ok("GET", f"{cpcs['CPC2']}/operations/list-features?name=bcpii.*") == []
     regs = f"{cpcs['CPC1']}/operations/bcpii-notification-registrations"
     assert api.error("POST", f"{cpcs['CPC2']}/operations/bcpii-notification-registrations",
                      {"target-name": "*", "event-name": "*", "owner-id": "me"}) == (409, 350)

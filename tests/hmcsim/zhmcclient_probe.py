@@ -74,7 +74,7 @@ def main():
     def trigger():
         subscribed(sim["control"], [os_topic, job_topic])
         control(sim["control"], "/os-message", {"resource": "PART1", "text": "Hello from hmcsim"})
-        control(sim["control"], "/step", {"kind": "job_completion", "resource": "PART1"})
+        control(sim["control"], "/step", {"kind": "job_completion", "resource": "PART1", "session": session.session_id})
 
     threading.Thread(target=trigger, daemon=True).start()
     received = []

@@ -39,8 +39,6 @@ def cases(sim):
                            {"message_actions": [{"code": "IEA404A", "command": "D C", "escalate": True}]}),
         "restart_resource": (event(sim, "PART3", "status-change",
                                    status={"old": "active", "new": "stopped", "unacceptable": True}), {}),
-        "report_job": (event(sim, "PART1", "job-completion",
-                             job={"uri": "/api/jobs/1", "status": "complete", "status_code": 500}), {}),
         "forward_log_entry": (event(sim, "PART1", "log-entry", log_entry={"name": "Logon failed", "user": "x"}),
                               {}),
         "connection_health": (event(sim, "PART1", "connection-lost", reason="test"), {}),
@@ -49,8 +47,8 @@ def cases(sim):
     }
 
 
-COVERED = {"held_message_reply", "message_action", "restart_resource", "report_job", "forward_log_entry",
-           "connection_health", "escalate"}
+COVERED = {"held_message_reply", "message_action", "restart_resource", "forward_log_entry", "connection_health",
+           "escalate"}
 
 
 def test_every_playbook_is_covered():

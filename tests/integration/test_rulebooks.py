@@ -189,29 +189,23 @@ def test_unacceptable_status(hmcsim_factory, collections, tmp_path):
     assert sim.control.sessions() == []
 
 
-def test_jobs_audit_and_connection_health(hmcsim_factory, collections, tmp_path):
-    """job_completion.yml, audit_security.yml and connection_health.yml side by side on one console."""
+def test_audit_and_connection_health(hmcsim_factory, collections, tmp_path):
+    """audit_security.yml and connection_health.yml side by side on one console."""
     sim = hmcsim_factory(scenario="minimal")
-    names = ("job_completion.yml", "audit_security.yml", "connection_health.yml")
+    names = ("audit_security.yml", "connection_health.yml")
     options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "audit_event_names": ["Logon failed"]}
-    with (rulebook(names[0], sim, collections, tmp_path / "jobs", **options) as (jobs_proc, jobs),
-          rulebook(names[1], sim, collections, tmp_path / "audit", **options) as (audit_proc, audit),
-          rulebook(names[2], sim, collections, tmp_path / "health", **options) as (health_proc, health)):
-        for proc in (jobs_proc, audit_proc, health_proc):
-            ds.wait_until_subscribed(sim.control, proc, connections=3)
-        sim.control.step("job_completion", resource="PART1", operation="start", status_code=500)
-        sim.control.step("job_completion", resource="PART2", operation="start", status_code=200)
+    with (rulebook(names[0], sim, collections, tmp_path / "audit", **options) as (audit_proc, audit),
+          rulebook(names[1], sim, collections, tmp_path / "health", **options) as (health_proc, health)):
+        for proc in (audit_proc, health_proc):
+            ds.wait_until_subscribed(sim.control, proc, connections=2)
         sim.control.step("log_entry", log="security", event_name="Logon failed", userid="intruder")
         sim.control.step("log_entry", log="audit", event_name="User logged on", userid="operator")
-        failed = eventually(lambda: records(tmp_path / "jobs" / "state" / "escalations.jsonl"), "the failed job")
         forwarded = eventually(lambda: records(tmp_path / "audit" / "state" / "audit.jsonl"), "the log entry")
-        wait_idle(jobs)
         wait_idle(audit)
         sim.control.drop_connections()
         lost = eventually(lambda: [r for r in records(tmp_path / "health" / "state" / "escalations.jsonl")
                                    if r["event_type"] == "connection-lost"], "the connection-lost record")
         wait_idle(health)
-    assert [(r["resource"], r["job"]["status_code"]) for r in failed] == [("PART1", 500)]
     assert [(r["log_entry"]["name"], r["log_entry"]["user"]) for r in forwarded] == [("Logon failed", "intruder")]
     assert lost[0]["reason"].startswith("connection to the console lost")
     assert sim.control.sessions() == []

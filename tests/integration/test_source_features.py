@@ -111,7 +111,7 @@ def test_reconnect_after_a_network_failure_keeps_the_one_session(hmcsim):
             assert (await call(control.logons))["ok"] == 1, "no new logon for a network failure"
             logins = await call(control.stomp_logins)
             assert logins["ok"] == 2 and logins["refused"] >= 1
-            job = await call(control.step, "job_completion", resource="PART1")
+            job = await call(control.step, "job_completion", resource="PART1", session=before[0]["id"])
             event = await source.wait_for(of_type("job-completion"))
             assert event["hmc"]["job"]["uri"] == job["job-uri"]
         assert await call(hmcsim.control.sessions) == []
@@ -326,9 +326,10 @@ def test_session_sequence_counts_across_topics_and_restarts_with_a_connection(hm
         async with RunningSource(args) as source:
             await until_subscribed(hmcsim, 3)
             control = hmcsim.control
+            session = await call(control.only_session)
             for n in range(3):
                 await call(control.os_message, "PART1", f"SEQ000{n}I interleaved")
-                await call(control.step, "job_completion", resource="PART1")
+                await call(control.step, "job_completion", resource="PART1", session=session)
                 await call(control.set_status, "PART2", "stopped" if n % 2 == 0 else "active")
             await source.collect(3, of_type("status-change"))
             numbers = sorted(e["hmc"]["sequence"]["session"] for e in source.seen)

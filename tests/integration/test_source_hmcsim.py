@@ -32,7 +32,8 @@ def test_notification_kinds_become_events(hmcsim):
             assert event["hmc"]["resource"]["name"] == "PART1" and event["hmc"]["resource"]["cpc"] == "CPC1"
             assert event["meta"]["uuid"]
 
-            job = await asyncio.to_thread(control.step, "job_completion", resource="PART1")
+            session = await asyncio.to_thread(control.only_session)
+            job = await asyncio.to_thread(control.step, "job_completion", resource="PART1", session=session)
             event = await source.wait_for(of_type("job-completion"))
             assert event["hmc"]["job"]["uri"] == job["job-uri"]
             assert event["hmc"]["job"]["status"] == "complete"  # filled by job_status

@@ -84,7 +84,7 @@ def trigger_every_kind(sim):
     control = sim.control
     control.os_message("PART1", "IEA000I PLAIN MESSAGE")
     control.os_message("PART1", "IEF238D JOB1 - REPLY DEVICE NAME", held=True, reply_id="07")
-    control.step("job_completion", resource="PART1")
+    control.step("job_completion", resource="PART1", session=control.only_session())
     control.set_status("PART3", "starting")
     control.step("log_entry", log="audit", event_name="Logon", message="operator logged on")
     control.step("split_os_message", resource="PART2", text=SPLIT_TEXT)

@@ -276,9 +276,20 @@ def test_find_by_exact_name_escapes_and_checks_the_name():
 def test_list_features_is_none_on_old_consoles():
     hmc = client({("h1", "GET", "list-features"): [error(404, 1, "Unknown URI")]}, session_id="S")
     assert hmc.list_features("/api/cpcs/1") is None
+    hmc = client({("h1", "GET", "list-features"): [response(200, ["bcpii-notifications"])]}, session_id="S")
+    assert hmc.list_features("/api/cpcs/1") == ["bcpii-notifications"]
+
+
+def test_list_features_takes_the_console_array_and_names_any_other_shape():
+    """A console answers List CPC API Features with a JSON array of names (WS API book); anything else fails
+    with a message that says what came back, instead of a BCPii check that misreads it."""
+    hmc = client({("h1", "GET", "list-features"): [response(200, [])]}, session_id="S")
+    assert "lacks the API feature" in hmc.bcpii_unsupported_reason("/api/cpcs/1", "CPC1")
+    assert hmc._http.calls[0]["params"] == {"name": "bcpii-notifications"}
     hmc = client({("h1", "GET", "list-features"): [response(200, {"features": ["bcpii-notifications"]})]},
                  session_id="S")
-    assert hmc.list_features("/api/cpcs/1") == ["bcpii-notifications"]
+    with pytest.raises(HmcError, match="expected a JSON array of feature names, got dict"):
+        hmc.list_features("/api/cpcs/1")
 
 
 def test_logoff_tolerates_an_invalid_session():

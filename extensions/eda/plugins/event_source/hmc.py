@@ -309,7 +309,6 @@ EXAMPLES = r"""
       os_messages:
         - cpc: CPC1
           partition_regex: "ZOS.*"
-      jobs: true
       object_changes:
         types: [status-change]
     filters:

@@ -16,27 +16,40 @@ class Actions:
         self.notifier = notifier
 
     async def set_status(self, resource: Resource, status: str, additional: list | None = None) -> None:
+        """A status change: status-change, then property-change of what changed (nothing when nothing did)."""
         old = resource.props.get("status")
         old_additional = resource.props.get("additional-status", [])
         acceptable = resource.props.get("acceptable-status", [])
         unacceptable = bool(acceptable) and status not in acceptable
-        resource.props.update({"status": status, "additional-status": additional or [],
-                               "has-unacceptable-status": unacceptable})
+        if (old, old_additional) == (status, additional or []):
+            return
         report = {"old-status": old, "old-additional-status": old_additional, "new-status": status,
                   "new-additional-status": additional or [], "has-unacceptable-status": unacceptable}
+        resource.props["additional-status"] = additional or []
+        changes = self._apply(resource, {"status": status, "has-unacceptable-status": unacceptable})
         await self.notifier.object_notification("status-change", resource, {"change-reports": [report]})
-        await self.set_properties(resource, {"status": status, "has-unacceptable-status": unacceptable},
-                                  already_set=True, old={"status": old})
+        await self._report(resource, changes)
 
-    async def set_properties(self, resource: Resource, properties: dict, *, already_set=False, old=None) -> None:
+    async def set_properties(self, resource: Resource, properties: dict) -> None:
+        """property-change for the properties whose value changes, with the value each had before."""
+        await self._report(resource, self._apply(resource, properties))
+
+    @staticmethod
+    def _apply(resource: Resource, properties: dict) -> list[dict]:
+        """Set the properties; the change reports of those whose value changed, old value first."""
         reports = []
         for name, value in properties.items():
-            before = (old or {}).get(name, resource.props.get(name)) if already_set else resource.props.get(name)
-            resource.props[name] = value
-            reports.append({"property-name": name, "old-value": before, "new-value": value})
-        names = " " + " ".join(properties) + " "
-        await self.notifier.object_notification("property-change", resource, {"change-reports": reports},
-                                                {"property-names": names})
+            before = resource.props.get(name)
+            if before != value:
+                resource.props[name] = value
+                reports.append({"property-name": name, "old-value": before, "new-value": value})
+        return reports
+
+    async def _report(self, resource: Resource, reports: list[dict]) -> None:
+        if reports:
+            names = " " + " ".join(r["property-name"] for r in reports) + " "
+            await self.notifier.object_notification("property-change", resource, {"change-reports": reports},
+                                                    {"property-names": names})
 
     async def add_guest(self, cpc: Resource, name: str, status: str | None, os_name: str | None) -> Resource:
         dpm = cpc.props["dpm-enabled"]
@@ -57,6 +70,7 @@ class Actions:
                  "userid": userid, "user-uri": f"/api/users/{uuid.uuid5(uuid.NAMESPACE_URL, userid)}",
                  "event-message": message or event_name,
                  "event-data-items": [{"data-item-number": 0, "data-item-value": userid, "data-item-type": "string"}]}
+        self.console.logs[log].append(entry)
         await self.notifier.log_entry(log, entry)
         return entry
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hmcsim import bcpii_model, wsapi
+from hmcsim import bcpii_model, wsapi, wsapi_console
 from hmcsim.actions import Actions
 from hmcsim.bcpii_model import BcpiiRegistrations
 from hmcsim.certs import make_certificates, server_ssl_context
@@ -69,6 +69,7 @@ class Simulator:
         self.os_messages = OsMessages(self.notifier, self.steps.follow_up)
         self.stomp = StompServer(self.console, heartbeat_ms=options.heartbeat_ms,
                                  subscribe_delay_ms=options.subscribe_delay_ms)
+        self.stomp.on_subscribe = self.os_messages.refresh_messages
         self.broker = None
         self.endpoints: dict = {}
         self._runners: list = []
@@ -98,6 +99,7 @@ class Simulator:
         api.update(console=self.console, latency_ms=opts.latency_ms, os_messages=self.os_messages, jobs=self.jobs,
                    bcpii=self.bcpii)
         wsapi.add_routes(api)
+        wsapi_console.add_routes(api)
         bcpii_model.add_routes(api)
         api.router.add_route("*", "/{tail:.*}", _not_found)
         api_port = await self._serve_app(api, opts.port, context)

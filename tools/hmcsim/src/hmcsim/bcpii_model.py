@@ -36,7 +36,7 @@ class BcpiiRegistrations:
         if not session.may("bcpii"):
             raise ApiError(403, 1, f"User {session.user.userid} is not authorized to manage BCPii notification "
                                    "registrations.")
-        if not any(f["name"] == FEATURE and f["state"] for f in cpc.props["available-features-list"]):
+        if FEATURE not in cpc.api_features:
             raise ApiError(409, 350, f"CPC {cpc.name} does not have the API feature {FEATURE}.")
         session.bcpii_visible = True
         return cpc

@@ -7,14 +7,30 @@ from hmcsim.actions import Actions
 from hmcsim.errors import ApiError
 from hmcsim.model import Console, Resource, Session
 from hmcsim.notifier import Notifier
+from hmcsim.scenario import LPAR_STATUSES
 
 # operation -> (resource kind, statuses it may start from, transitional status, final status)
 OPERATIONS = {
-    "start": ("partition", ("stopped", "terminated", "paused", "reservation-error"), "starting", "active"),
+    "start": ("partition", ("stopped",), "starting", "active"),
     "stop": ("partition", ("active", "degraded", "paused", "terminated", "status-check"), "stopping", "stopped"),
-    "activate": ("logical-partition", ("not-activated", "not-operating"), None, "operating"),
-    "deactivate": ("logical-partition", ("operating", "not-operating", "exceptions"), None, "not-activated"),
+    "activate": ("logical-partition", LPAR_STATUSES, None, "operating"),
+    "deactivate": ("logical-partition", LPAR_STATUSES, None, "not-activated"),
 }
+FORCE_FAILED = 263
+"""job-reason-code of an LPAR operation the console refuses without force (zhmcclient's mock, from real machines)."""
+
+
+def force_refusal(operation: str, status: str, force: bool) -> str | None:
+    """Why an LPAR job fails for want of `force`, as zhmcclient documents it observed on real consoles.
+
+    Activate and deactivate of an operating LPAR need force; deactivate of an LPAR that is not activated fails
+    even with force (zhmcclient's mock notes this behaviour of an EC12).
+    """
+    if operation == "deactivate" and status == "not-activated":
+        return "the LPAR is already deactivated"
+    if operation in ("activate", "deactivate") and status == "operating" and not force:
+        return f"the LPAR is in status {status} and force was not specified"
+    return None
 
 
 class Jobs:
@@ -27,7 +43,7 @@ class Jobs:
         self.jobs: dict[str, dict] = {}
         self._tasks: set = set()
 
-    def start(self, session: Session, resource: Resource, operation: str) -> str:
+    def start(self, session: Session, resource: Resource, operation: str, body: dict) -> str:
         kind, from_statuses, transitional, _ = OPERATIONS[operation]
         if resource.kind != kind:
             raise ApiError(404, 1, f"Operation {operation} does not exist for {resource.kind} objects.")
@@ -36,18 +52,28 @@ class Jobs:
         if resource.props.get("status") not in from_statuses:
             raise ApiError(409, 1, f"{resource.name} has status {resource.props.get('status')!r}; "
                                    f"{operation} needs one of {', '.join(from_statuses)}.")
+        force = body.get("force", False)
+        if not isinstance(force, bool):
+            raise ApiError(400, 7, "force must be a boolean.")
         job_id = str(uuid.uuid4())
         job = {"job-uri": f"/api/jobs/{job_id}", "status": "running", "job-status-code": None,
                "job-reason-code": None, "job-results": None, "operation": operation, "object-uri": resource.uri,
-               "name": resource.name, "session": session.id, "userid": session.user.userid}
+               "name": resource.name, "session": session.id, "userid": session.user.userid, "deleted": False}
         self.jobs[job["job-uri"]] = job
-        task = asyncio.get_running_loop().create_task(self._run(job, session, resource, transitional))
+        refused = force_refusal(operation, resource.props.get("status"), force)
+        task = asyncio.get_running_loop().create_task(self._run(job, session, resource, transitional, refused))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job["job-uri"]
 
-    async def _run(self, job: dict, session: Session, resource: Resource, transitional: str | None) -> None:
+    async def _run(self, job: dict, session: Session, resource: Resource, transitional: str | None,
+                   refused: str | None) -> None:
         operation = job["operation"]
+        if refused:
+            await asyncio.sleep(self.console.job_seconds / 2)
+            self._complete(job, 500, FORCE_FAILED, f"{resource.name} could not be {operation}d: {refused}.")
+            await self.notifier.job_completion(session, resource, job["job-uri"])
+            return
         before = resource.props.get("status")
         if transitional:
             await self.actions.set_status(resource, transitional)
@@ -57,27 +83,45 @@ class Jobs:
         resource.fail_next_job = None
         if failure:
             await self.actions.set_status(resource, before)
-            job.update({"status": "complete", "job-status-code": 500, "job-reason-code": 263,
-                        "job-results": {"message": failure}})
+            self._complete(job, 500, FORCE_FAILED, failure)
         else:
-            await self.actions.set_status(resource, OPERATIONS[operation][3])
-            job.update({"status": "complete", "job-status-code": 200, "job-reason-code": None, "job-results": {}})
+            final = OPERATIONS[operation][3]
+            if resource.kind == "logical-partition":
+                resource.props["activation-mode"] = "not-set" if final == "not-activated" else "general"
+            await self.actions.set_status(resource, final)
+            self._complete(job, 200, None, None)
         await self.notifier.job_completion(session, resource, job["job-uri"])
 
+    @staticmethod
+    def _complete(job: dict, status_code: int, reason_code: int | None, message: str | None) -> None:
+        job.update({"status": "complete", "job-status-code": status_code, "job-reason-code": reason_code,
+                    "job-results": {"message": message} if message else {}})
+
     def query(self, session: Session, job_uri: str) -> dict:
-        job = self.jobs.get(job_uri)
-        if job is None:
-            raise ApiError(404, 1, f"The job {job_uri} does not exist.")
+        job = self._job(job_uri)
         return {key: job[key] for key in ("status", "job-status-code", "job-reason-code", "job-results")}
 
-    async def completed(self, resource: Resource, operation: str, status_code: int) -> str:
-        """A job that completes at once (scenario step): job-completion to every session's job topic."""
+    def delete(self, session: Session, job_uri: str) -> None:
+        """Delete Completed Job Status: 204 once the job ended (zhmcclient does it after every wait), 409.40 before."""
+        job = self._job(job_uri)
+        if job["status"] not in ("complete", "canceled"):
+            raise ApiError(409, 40, f"The job {job_uri} has not ended yet (status {job['status']}).")
+        job["deleted"] = True
+
+    def _job(self, job_uri: str) -> dict:
+        job = self.jobs.get(job_uri)
+        if job is None or job.get("deleted"):
+            raise ApiError(404, 1, f"The job {job_uri} does not exist.")
+        return job
+
+    async def completed(self, session: Session, resource: Resource, operation: str, status_code: int) -> str:
+        """A job of `session` that completes at once (control API step): job-completion to its job topic only."""
         job_id = str(uuid.uuid4())
         failed = status_code >= 400
-        job = {"job-uri": f"/api/jobs/{job_id}", "status": "complete", "job-status-code": status_code,
-               "job-reason-code": 263 if failed else None,
-               "job-results": {"message": f"{operation} failed"} if failed else {}, "operation": operation,
-               "object-uri": resource.uri, "name": resource.name, "session": None, "userid": None}
+        job = {"job-uri": f"/api/jobs/{job_id}", "status": "running", "job-status-code": None,
+               "job-reason-code": None, "job-results": None, "operation": operation, "object-uri": resource.uri,
+               "name": resource.name, "session": session.id, "userid": session.user.userid, "deleted": False}
+        self._complete(job, status_code, FORCE_FAILED if failed else None, f"{operation} failed" if failed else None)
         self.jobs[job["job-uri"]] = job
-        await self.notifier.job_completion(None, resource, job["job-uri"])
+        await self.notifier.job_completion(session, resource, job["job-uri"])
         return job["job-uri"]

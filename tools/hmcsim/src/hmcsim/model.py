@@ -11,11 +11,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from hmcsim import properties
 from hmcsim.errors import ApiError
 from hmcsim.scenario import CpcSpec, Guest, Scenario, UserSpec
 
 URI_BASE = {"cpc": "/api/cpcs", "partition": "/api/partitions", "logical-partition": "/api/logical-partitions"}
 RUNNING = {"partition": ("active", "degraded"), "logical-partition": ("operating", "exceptions")}
+LOG_HISTORY = 1000
+"""Audit and security log entries kept for Get Console Audit Log / Get Console Security Log."""
 
 
 @dataclass(eq=False)
@@ -30,6 +33,7 @@ class Resource:
     next_os_seq: int = 0
     held: dict = field(default_factory=dict)
     fail_next_job: str | None = None
+    api_features: list = field(default_factory=list)  # CPCs: List CPC API Features (not a property)
 
     @property
     def uri(self) -> str:
@@ -129,6 +133,10 @@ class Console:
         self.bcpii_max_text = settings.get("bcpii_max_text", 1000)
         self.os_history = settings.get("os_history", 500)
         self.job_seconds = float(settings.get("job_seconds", 1.0))
+        self.features = list(settings.get("features", []))
+        self.object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"hmcsim/console/{self.name}"))
+        self.logs = {"audit": collections.deque(maxlen=LOG_HISTORY), "security": collections.deque(maxlen=LOG_HISTORY)}
+        self.image_profiles: dict[str, dict] = {}  # element-uri -> properties
         self.users = {user.userid: user for user in scenario.users}
         self.resources: dict[str, Resource] = {}
         self.sessions: dict[str, Session] = {}
@@ -143,15 +151,23 @@ class Console:
 
     # inventory
     def _add_cpc(self, spec: CpcSpec) -> None:
-        cpc = self.add_resource("cpc", spec.name, None, {"dpm-enabled": spec.dpm, "status": "operating",
-                                                          "se-version": self.hmc_version})
-        cpc.props["available-features-list"] = [{"name": f, "state": True, "description": f} for f in spec.features]
+        cpc = self.add_resource("cpc", spec.name, None, properties.cpc_properties(spec.name, spec.dpm,
+                                                                                   self.hmc_version))
+        cpc.props["available-features-list"] = []  # firmware features: none modelled
+        cpc.api_features = list(spec.features)
         for guest in spec.guests:
             self.add_guest(cpc, guest)
 
     def add_guest(self, cpc: Resource, guest: Guest) -> Resource:
         kind = "partition" if cpc.props["dpm-enabled"] else "logical-partition"
-        extra = {"status": guest.status, "os-name": guest.os_name, "os-type": guest.os_type,
+        number = len(self.guests(cpc)) + 1
+        if kind == "partition":
+            standard = properties.partition_properties(number, guest)
+        else:
+            standard = properties.lpar_properties(number, guest, guest.status != "not-activated")
+            profile = properties.image_profile_properties(cpc.uri, guest.name, guest.os_type)
+            self.image_profiles[profile["element-uri"]] = profile
+        extra = {**standard, "status": guest.status, "os-name": guest.os_name, "os-type": guest.os_type,
                  "acceptable-status": guest.acceptable_status, "has-unacceptable-status":
                  guest.status not in guest.acceptable_status, "parent": cpc.uri}
         resource = self.add_resource(kind, guest.name, cpc, extra)

@@ -55,12 +55,11 @@ class Notifier:
             await self.to_topic(session.object_topic, headers, body)
         await self._bcpii(headers, body, resource)
 
-    async def job_completion(self, session: Session | None, resource: Resource, job_uri: str) -> None:
+    async def job_completion(self, session: Session, resource: Resource, job_uri: str) -> None:
+        """Only the session that started the job hears of its completion (nothing once that session ended)."""
         headers = self.headers("job-completion", resource, {"job-uri": job_uri})
-        targets = [session] if session else list(self.console.sessions.values())
-        for target in targets:
-            if target.id in self.console.sessions:
-                await self.to_topic(target.job_topic, headers, "")
+        if session.id in self.console.sessions:
+            await self.to_topic(session.job_topic, headers, "")
         await self._bcpii(headers, None, resource)
 
     async def os_message(self, resource: Resource, message: dict) -> None:

@@ -1,6 +1,7 @@
 """OS message history per resource, held messages and replies to them (send-os-cmd)."""
 
 import asyncio
+import json
 import re
 import time
 
@@ -43,6 +44,26 @@ class OsMessages:
             resource.held[int(reply_id)] = {"message": message, "on_reply": on_reply or []}
         await self.notifier.os_message(resource, message)
         return message
+
+    def refresh_messages(self, topic: str) -> list[tuple[dict, str]]:
+        """What a new subscriber of an OS message topic gets first: the resource's outstanding held messages.
+
+        A channel opened with include-refresh-messages re-sends, to a client that connects to its topic, the held
+        messages still waiting for a reply, as refresh messages (is-refresh true, the original sequence number),
+        so that a new listener learns what waits (zhmcclient: "refresh messages will be received when the user
+        connects to the topic").
+        """
+        console = self.notifier.console
+        for session in console.sessions.values():
+            for uri, (channel_topic, include_refresh) in session.os_channels.items():
+                resource = console.resources.get(uri)
+                if channel_topic != topic or not include_refresh or resource is None:
+                    continue
+                return [(self.notifier.headers("os-message", resource),
+                         json.dumps({"os-messages": [dict(held["message"], **{"is-refresh": True})]}))
+                        for _, held in sorted(resource.held.items(), key=lambda item: item[1]["message"][
+                            "sequence-number"])]
+        return []
 
     @staticmethod
     def history(resource: Resource, begin: int | None, end: int | None) -> list[dict]:

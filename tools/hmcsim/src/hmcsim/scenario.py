@@ -30,7 +30,8 @@ STEP_FIELDS = {
                   "status": (str, False), "os_name": (str, False)},
     "log_entry": {"log": (str, True), "event_name": (str, True), "event_id": (str, False), "message": (str, False),
                   "userid": (str, False)},
-    "job_completion": {"resource": (str, True), "status_code": (int, False), "operation": (str, False)},
+    "job_completion": {"resource": (str, True), "session": (str, False), "status_code": (int, False),
+                       "operation": (str, False)},
     "capacity_record_change": {"cpc": (str, True), "change_type": (str, False)},
     "shutting_down": {"reason": (str, False), "invoker": (str, False), "shutdown_type": (str, False)},
     "restart": {"down_seconds": (NUMBER, False)},
@@ -43,7 +44,7 @@ STEP_FIELDS = {
 CONSOLE_FIELDS = {"name": (str, False), "type": (str, False), "api_version": (str, False),
                   "hmc_version": (str, False), "session_limit": (int, False), "api_features": (bool, False),
                   "bcpii_heartbeat_seconds": (NUMBER, False), "bcpii_max_text": (int, False),
-                  "os_history": (int, False), "job_seconds": (NUMBER, False)}
+                  "os_history": (int, False), "job_seconds": (NUMBER, False), "features": (list, False)}
 USER_FIELDS = {"userid": (str, True), "password": (str, True), "permissions": (list, False)}
 CPC_FIELDS = {"name": (str, True), "dpm": (bool, True), "features": (list, False), "partitions": (list, False),
               "lpars": (list, False)}
@@ -191,6 +192,10 @@ def _check_step(check: _Checker, step: dict, parent, index, path: str, names: se
                      ("close", "error", "after-connected"))
     if kind == "log_entry":
         check.choice(body["log"], body, "log", f"{path}.{kind}.log", ("audit", "security"))
+    if kind == "job_completion":
+        check.fail(step, kind, f"{path}.{kind}", "a console sends a job's completion only to the session that "
+                   "started the job, so a scenario cannot: let a client start the job (a playbook, a module), or "
+                   "use the control API's job_completion step with that client's session id")
     result = {"kind": kind, "line": step.line, **{k: v for k, v in body.items() if k != "on_reply"}}
     result[time_key] = float(step.get(time_key, 0))
     if "match" in step:

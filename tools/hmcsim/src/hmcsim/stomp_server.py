@@ -119,6 +119,7 @@ class StompServer:
         self.refused_until = 0.0
         self.refuse_with = "error"  # while refusing: "error" answers CONNECT with ERROR, "close" hangs up at once
         self.logins = {"ok": 0, "failed": 0, "refused": 0}
+        self.on_subscribe = None  # callable(topic) -> [(headers, body)] sent to a new subscription only
         self._numbers = itertools.count(1)
 
     def refuse(self, seconds: float, refuse_with: str = "close") -> None:
@@ -233,7 +234,14 @@ class StompServer:
             if self.subscribe_delay_ms:
                 # A busy broker: the subscription (and its receipt) takes effect only after a while.
                 await asyncio.sleep(self.subscribe_delay_ms / 1000)
-            conn.subscriptions[headers.get("id", destination)] = topic
+            sub_id = headers.get("id", destination)
+            conn.subscriptions[sub_id] = topic
+            if receipt:
+                await conn.send_now("RECEIPT", {"receipt-id": receipt})
+            if self.on_subscribe is not None:
+                for item_headers, body in self.on_subscribe(topic):
+                    await conn.enqueue(self._message(conn, sub_id, topic, item_headers, body))
+            return True
         elif frame.command == "UNSUBSCRIBE":
             conn.subscriptions.pop(headers.get("id", ""), None)
         elif frame.command == "DISCONNECT":
@@ -258,24 +266,26 @@ class StompServer:
 
     async def deliver(self, topic: str, headers: dict, body: str | bytes) -> None:
         """Sink interface: a MESSAGE frame to every subscription of topic, with per-connection sequence numbers."""
-        payload = body if isinstance(body, bytes) else body.encode()
-        overrides = {k: v for k, v in headers.items() if k in DELIVERY_OVERRIDES}
         for conn in list(self.connections.values()):
             for sub_id, sub_topic in list(conn.subscriptions.items()):
-                if sub_topic != topic or conn.closed:
-                    continue
-                frame_headers = {
-                    **headers,
-                    "session-sequence-nr": str(next(conn.session_seq)),
-                    "destination": f"/topic/{topic}", "subscription": sub_id,
-                    "message-id": f"ID:hmcsim-{conn.number}-{next(conn.message_seq)}",
-                    "expires": "0", "priority": "4",
-                    "content-type": "application/json;charset=utf-8" if payload else "text/plain",
-                    "content-length": str(len(payload)),
-                }
-                frame_headers.update(overrides)
-                frame_headers.setdefault("timestamp", str(int(time.time() * 1000)))
-                await conn.enqueue(encode("MESSAGE", frame_headers, payload))
+                if sub_topic == topic and not conn.closed:
+                    await conn.enqueue(self._message(conn, sub_id, topic, headers, body))
+
+    @staticmethod
+    def _message(conn: StompConnection, sub_id: str, topic: str, headers: dict, body: str | bytes) -> bytes:
+        payload = body if isinstance(body, bytes) else body.encode()
+        frame_headers = {
+            **headers,
+            "session-sequence-nr": str(next(conn.session_seq)),
+            "destination": f"/topic/{topic}", "subscription": sub_id,
+            "message-id": f"ID:hmcsim-{conn.number}-{next(conn.message_seq)}",
+            "expires": "0", "priority": "4",
+            "content-type": "application/json;charset=utf-8" if payload else "text/plain",
+            "content-length": str(len(payload)),
+        }
+        frame_headers.update({k: v for k, v in headers.items() if k in DELIVERY_OVERRIDES})
+        frame_headers.setdefault("timestamp", str(int(time.time() * 1000)))
+        return encode("MESSAGE", frame_headers, payload)
 
     async def error_all(self, message: str, detail: str = "") -> int:
         """ERROR frame, then a graceful close, on every connection (a broker revoking access)."""

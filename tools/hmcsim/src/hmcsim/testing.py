@@ -91,7 +91,7 @@ class ControlClient:
         return self._post("/fail-next-job", resource=resource, message=message)
 
     def step(self, kind: str, **fields) -> dict:
-        """Any scenario step kind, e.g. step("job_completion", resource="PART1")."""
+        """Any scenario step kind, e.g. step("job_completion", resource="PART1", session=control.only_session())."""
         return self._post("/step", kind=kind, **fields)
 
     def start_timeline(self) -> dict:
@@ -136,6 +136,14 @@ class ControlClient:
 
     def jobs(self) -> list:
         return self.request("GET", "/jobs")
+
+    def only_session(self) -> str:
+        """The id of the one live WS API session (a test whose client is alone on the console), e.g. for the
+        job_completion step: a console sends a job's completion only to the session that started the job."""
+        sessions = self.sessions()
+        if len(sessions) != 1:
+            raise ControlError(f"expected exactly one live session, found {len(sessions)}")
+        return sessions[0]["id"]
 
     def resources(self) -> list:
         return self.request("GET", "/resources")

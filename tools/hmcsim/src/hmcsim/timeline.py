@@ -110,7 +110,11 @@ class StepRunner:
             await sim.actions.log_entry(step["log"], step["event_name"], step.get("event_id", ""),
                                         step.get("message", ""), step.get("userid", "operator"))
         elif kind == "job_completion":
-            return {"job-uri": await sim.jobs.completed(resource, step.get("operation", "start"),
+            session = sim.console.sessions.get(step.get("session"))
+            if session is None:
+                raise KeyError(f"job_completion needs the id of a live session (the one that started the job), "
+                               f"got {step.get('session')!r}")
+            return {"job-uri": await sim.jobs.completed(session, resource, step.get("operation", "start"),
                                                         step.get("status_code", 200))}
         elif kind == "capacity_record_change":
             await sim.actions.capacity_record_change(sim.console.find(step["cpc"]),

@@ -1,0 +1,102 @@
+"""Publish an OS message storm with held messages (WTORs) in it, on the orchestrator's commands.
+
+The storm response benchmark needs to know when each held message was created, to time its reply; the storm
+around it is what the source must not let delay it. Commands on stdin, one per line:
+
+- ``held ID``: send one held message with reply id ID now; reports {"event": "held", "reply_id", "t"}.
+- ``storm RATE SECONDS ID:OFFSET ...``: RATE routine messages per second for SECONDS (0: none, the baseline),
+  with the held message ID sent OFFSET seconds after the start; reports each held message as above and then
+  {"event": "storm", "sent", "seconds"}.
+- ``quit``.
+
+Held messages look as z/OS shows them on a console: ``*10 IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'.``
+with is-held true, so the demo's reply table answers them.
+"""
+
+import json
+import sys
+import time
+
+from bench_lib import emit
+from publisher import Publisher, frame
+from zos_load import texts
+
+HELD_TEXT = "*{id:02d} IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
+
+
+class StormPublisher(Publisher):
+    def held_frame(self, reply_id: int) -> bytes:
+        now_ms = int(time.time() * 1000)
+        headers = {"destination": "/topic/" + self.args.topic, "notification-type": "os-message",
+                   "session-sequence-nr": self.gseq, "global-sequence-nr": self.gseq,
+                   "object-uri": self.args.object_uri, "object-id": self.args.object_uri.rsplit("/", 1)[-1],
+                   "class": self.args.object_class, "name": self.args.name, "timestamp": now_ms}
+        body = {"os-messages": [{
+            "message-text": HELD_TEXT.format(id=reply_id), "message-id": str(reply_id),
+            "sequence-number": self.os_seq, "os-name": "ZOS1", "sound-alarm": True, "is-priority": False,
+            "is-refresh": False, "prompt-text": "", "is-held": True, "timestamp": now_ms}]}
+        self.gseq += 1
+        self.os_seq += 1
+        return frame("SEND", headers, json.dumps(body, separators=(",", ":")).encode())
+
+    def held(self, reply_id: int) -> None:
+        data = self.held_frame(reply_id)
+        created = time.time()
+        self.sock.sendall(data)
+        emit(event="held", reply_id=reply_id, t=created)
+
+    def storm(self, rate: float, seconds: float, held: list[tuple[int, float]]) -> None:
+        """Routine messages on a fixed schedule (late sends catch up), held ones at their offsets."""
+        bodies = texts(20_000)
+        pending = sorted(held, key=lambda item: item[1])
+        count = int(rate * seconds)
+        start = time.monotonic() + 0.01
+        sent = index = 0
+        while index < count or pending:
+            due_routine = start + index / rate if index < count else float("inf")
+            due_held = start + pending[0][1] if pending else float("inf")
+            due = min(due_routine, due_held)
+            delay = due - time.monotonic()
+            if delay > 0.0002:
+                time.sleep(delay)
+            if due_held <= due_routine:
+                self.held(pending.pop(0)[0])
+            else:
+                self.sock.sendall(self.encode(bodies[index % len(bodies)]))
+                index += 1
+                sent += 1
+        emit(event="storm", sent=sent, seconds=time.monotonic() - start)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--login", default="bench")
+    parser.add_argument("--passcode", default="bench")
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--object-uri", required=True)
+    parser.add_argument("--object-class", default="partition")
+    parser.add_argument("--name", default="PART1")
+    args = parser.parse_args()
+    pub = StormPublisher(args)
+    emit(event="connected")
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "held":
+            pub.held(int(words[1]))
+        elif words[0] == "storm":
+            held = [(int(item.split(":")[0]), float(item.split(":")[1])) for item in words[3:]]
+            pub.storm(float(words[1]), float(words[2]), held)
+        elif words[0] == "quit":
+            break
+    pub.close()
+
+
+if __name__ == "__main__":
+    main()
