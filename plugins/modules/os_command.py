@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: os_command
 short_description: Send an operating system command to a partition or LPAR and optionally wait for its answer
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends a command to the operating system of a partition (DPM) or LPAR (classic mode) through the console
     (Send OS Command), for example a z/OS operator command or a reply to a held message (WTOR).

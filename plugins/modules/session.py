@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: session
 short_description: Create or end a console session that later tasks and the event source reuse
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With O(state=present), logs on to the console (HMC or SE) and returns the session so that later tasks pass
     it as their O(hmc_auth) and O(hmc_host). One session then serves the whole play.
