@@ -110,8 +110,13 @@ def test_pair(core, rulebook, python, steps):
     if "sanity" in steps:
         subprocess.run([str(bin_dir / "python"), str(REPO / "tests/sanity/install_get_pip.py")], check=True)
         copy = collection_copy(core)
+        # pep8 and pylint are left to the newest ansible-test (make sanity): older ones pin older pycodestyle and
+        # pylint releases and configurations (E126-E128, the name "_" disallowed) that judge style, which does
+        # not depend on the ansible-core release the way module docs, imports and argument specs do.
         results.append(run_step(f"{label}: sanity", [str(bin_dir / "ansible-test"), "sanity", "--venv",
-                                                     "--python", "3.11", "--color", "no"], env, copy))
+                                                     "--python", "3.11", "--color", "no", "--skip-test", "pep8",
+                                                     "--skip-test", "pylint"],
+                                env, copy))
     tests = [test for step in ("smoke", "rulebook") if step in steps for test in SMOKE[step]]
     if tests:
         results.append(run_step(f"{label}: integration", [str(bin_dir / "python"), "-m", "pytest", "-q", "-p",
