@@ -118,3 +118,9 @@ def test_never_raises_and_always_serializes(event_type, payload, metadata, ctxt,
                                     include_raw=True)
     json.dumps(event, allow_nan=False)
     assert event["openstack"]["type"] and event["meta"]["uuid"]
+
+
+def test_context_of_oslo_context_request_contexts():
+    ctxt = {"request_id": "req-2", "user": "u2", "project": "p2", "tenant": "ignored"}
+    context = normalize("compute.instance.update", {}, ctxt=ctxt)["openstack"]["context"]
+    assert (context["user_id"], context["project_id"]) == ("u2", "p2")

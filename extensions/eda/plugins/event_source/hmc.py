@@ -383,7 +383,8 @@ async def main(queue, args):
     except HmcError as err:
         raise ValueError(f"{source_options.PREFIX}{err}") from None
     loop = asyncio.get_running_loop()
-    stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
+    stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
+    stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
                                 password=connection["password"])
     side = asyncio.ensure_future(output.run())
     try:
