@@ -415,7 +415,13 @@ class NotificationStream:
             return
         cpc_name = next((name for name, cpc in self.resolution.cpcs.items()
                          if cpc.get("object-uri") == props.get("parent")), None)
-        entry = subs.matches_new_resource(self.spec, resource.get("class"), props.get("name"), cpc_name)
+        try:  # a regex entry is the console's to decide (its Java syntax): a request
+            entry = await self._call(subs.matches_new_resource, self.spec, resource.get("class"), props.get("name"),
+                                     cpc_name, client=self.client, cpc_uri=props.get("parent"))
+        except HmcError as err:
+            LOG.warning("cannot tell whether the new %s %s is subscribed: %s", resource.get("class"),
+                        resource.get("name"), err)
+            return
         if entry is None:
             return
         props.setdefault("object-uri", uri)

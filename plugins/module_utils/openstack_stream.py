@@ -110,7 +110,7 @@ class OpenStackStream:
 
     async def _stop_listener(self, listener):
         stopping = self._loop.run_in_executor(None, listener.stop)
-        done, _ = await asyncio.wait([stopping], timeout=STOP_TIMEOUT)
+        done, _pending = await asyncio.wait([stopping], timeout=STOP_TIMEOUT)
         if not done:
             LOG.warning("the oslo.messaging listener did not stop within %s s", STOP_TIMEOUT)
 

@@ -376,6 +376,9 @@ class Receiver:
             return f"TLS: {err}"
         finally:
             raw.close()
+        if isinstance(exc, (stomp.exception.NotConnectedException, stomp.exception.ConnectionClosedException)):
+            # TLS works, so the broker hung up on the login itself (stomp.py could not even send CONNECT).
+            return "the broker closed the connection without answering the login (CONNECT)"
         return str(exc) or type(exc).__name__
 
     def _shutdown_socket(self):

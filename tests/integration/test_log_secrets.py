@@ -8,7 +8,9 @@ credential hmcsim issued is searched for in the whole output.
 import time
 
 from test_faults_rulebook import RulebookProcess, wait_running
-from test_secrets import PASSWORD, assert_no_secret, files_under, secrets_of, sim  # noqa: F401 (fixture)
+from test_secrets import PASSWORD, assert_no_secret, files_under, secrets_of, sim
+
+__all__ = ["sim"]  # the fixture of test_secrets (a console whose password is distinctive), used here too
 
 RULES = [
     {"name": "stop", "condition": 'event.hmc.type == "os-message" and event.hmc.os_message.code == "STOP001I"',
@@ -26,7 +28,7 @@ def wait_until(what, predicate, rulebook, timeout=90):
         time.sleep(0.2)
 
 
-def test_no_secret_in_any_log_line_at_vvv(sim, tmp_path):  # noqa: F811 (the fixture)
+def test_no_secret_in_any_log_line_at_vvv(sim, tmp_path):
     rulebook = RulebookProcess(sim, tmp_path, RULES, "-vvv", password=PASSWORD)
     try:
         wait_running(sim, rulebook)

@@ -19,7 +19,7 @@ def test_a_broker_that_closes_after_tls_is_reported_as_closed(hmcsim):
     started = time.monotonic()
     with pytest.raises(ReceiverError) as info:
         receiver("127.0.0.1", hmcsim.stomp_port, hmcsim.ca_file).connect()
-    assert "closed the connection without answering the login (CONNECT)" in info.value.message
+    assert "closed the connection without answering the login (CONNECT)" in info.value.message, info.value.message
     assert "within" not in info.value.message
     assert not info.value.auth
     assert time.monotonic() - started < 25, "reported when it happened, not at the connect timeout"
@@ -36,7 +36,7 @@ def test_a_port_that_closes_before_tls_is_reported_as_such(hmcsim):
         server.settimeout(0.2)
         while not stop.is_set():
             try:
-                conn, _ = server.accept()
+                conn, _peer = server.accept()
             except OSError:
                 continue
             conn.close()
