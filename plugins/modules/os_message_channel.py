@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: os_message_channel
 short_description: Ensure the OS message channels of partitions or LPARs are open in a session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Opens the operating system message channel of each selected partition (DPM) or LPAR (classic mode), so
     that the session receives the operating system's console messages as notifications, and returns the

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: resource_action
 short_description: Start or stop a partition, activate or deactivate an LPAR, through a console job
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Starts or stops a partition (DPM) or activates or deactivates an LPAR (classic mode) through the console's
     WS API. The console runs the operation as an asynchronous job; the module returns its URI.

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: wait_for_notification
 short_description: Wait for console notifications that match conditions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Subscribes to console notifications (the same O(subscriptions) as the event source), waits until O(count)
     notifications match O(conditions) or O(timeout) passes, and returns them as normalized events
