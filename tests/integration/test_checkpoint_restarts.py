@@ -39,7 +39,6 @@ REPLIES = [{"code": "IEF238D", "text": "PAYROLL ", "reply": "CANCEL"}]
 RATE, STORM = 120, 6.0
 """OS messages per second and for how long: short, so that the test stays well under a minute and a half."""
 KILLS = 2
-KILLS_WITH_FEEDBACK = 2
 HELD = 4
 LAST_REPLY_ID = "20"
 TIMEOUT = 90
@@ -160,7 +159,7 @@ def test_sigkill_during_a_storm_loses_nothing_and_answers_once(hmcsim_factory, c
                                        reply_id=str(10 + number))
         writer = threading.Thread(target=held_messages, daemon=True)
         writer.start()
-        for _kill in range(KILLS_WITH_FEEDBACK if feedback else KILLS):
+        for _kill in range(KILLS):
             # A random point once the engine receives events again (at a restart: recovered ones first).
             eventually(lambda run=run: run.events, "the first event of this run", run)
             time.sleep(chance.uniform(0.3, 2.0))
