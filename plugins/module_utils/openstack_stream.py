@@ -178,6 +178,8 @@ class OpenStackStream:
 
     async def _deliver(self, event):
         task = asyncio.current_task()
+        if self._stopping.is_set():  # came in after the pending deliveries were cancelled: requeue it too
+            raise asyncio.CancelledError()
         self._pending.add(task)
         try:
             async with self._order:

@@ -35,7 +35,7 @@ options:
   name_regex:
     description:
       - A regular expression that the whole name of a partition or LPAR must match. The console evaluates it, in
-        its own (Java) syntax - for example V(PROD\p{Digit}+) or V(\QLP.1\E) - and its selection is taken as it
+        its own (Java) syntax - for example V(PROD\\p{Digit}+) or V(\\QLP.1\\E) - and its selection is taken as it
         is; a pattern the console refuses fails the task naming it. See docs/source.md for the syntax.
       - Matching nothing is not an error; the module warns.
     type: str

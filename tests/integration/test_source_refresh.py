@@ -56,6 +56,10 @@ def test_without_include_refresh_or_with_exclude_refresh_no_refresh_arrives(hmcs
             assert event["hmc"]["os_message"]["code"] == "IEF403I", "nothing came before the live message"
             connections = await asyncio.to_thread(hmcsim.control.stomp_connections)
             assert [c["sent-messages"] for c in connections] == [sent], "what the console sent on the channel"
+        # The broker ends a closed connection a moment after the source returned: the next run must not count
+        # this one's subscriptions as its own.
+        await asyncio.to_thread(hmcsim.control.wait_for, lambda state: not state["stomp"], 30, 0.05,
+                                "the first source's connection gone")
 
     run(live_only(source_args(hmcsim, lp01(False)), sent=1))
     run(live_only(source_args(hmcsim, lp01(True), filters={"exclude_refresh": True}), sent=2))

@@ -268,6 +268,12 @@ options:
   max_body:
     description: Largest notification body read, in bytes; larger bodies become parse-error events.
     type: int
+  session_check:
+    description: Seconds between checks that the console session still lives (one Get Notification Topics
+      request); a session that ended (logged off elsewhere, timed out) is treated like a lost connection.
+      0 disables the check.
+    type: float
+    default: 60
   bcpii_heartbeat:
     description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
       emitted after 1.5 intervals without one. 0 disables the check.
@@ -370,7 +376,11 @@ def _rearm_signal_handlers():
 
 
 async def main(queue, args):
-    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
+    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure.
+
+    The stream logs on, and off when it stops (also when cancelled during start-up or a reconnect), within a
+    bounded time and without blocking the event loop.
+    """
     options = source_options.parse(args)
     cursors = RecoveryCursors()
     output = SourceOutput(queue, options, cursors, args.get("eda_feedback_queue"))
@@ -382,26 +392,15 @@ async def main(queue, args):
         client = HmcClient(warn=LOG.warning, **connection)
     except HmcError as err:
         raise ValueError(f"{source_options.PREFIX}{err}") from None
-    loop = asyncio.get_running_loop()
     stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
     stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
-                                password=connection["password"])
+                                password=connection["password"], owns_session=True)
     side = asyncio.ensure_future(output.run())
     try:
-        if not client.session_id:
-            await loop.run_in_executor(None, client.logon)
         await stream.run()
     finally:
         side.cancel()
         output.close()
-        # Also on cancellation: a session left behind counts against the console's session limit. Tried
-        # once: a console that is restarting must not hold the shutdown up for minutes.
-        client.stop_retrying()
-        if client.session_owned:
-            try:
-                client.logoff()
-            except HmcError as err:
-                LOG.warning("could not log off: %s", err)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,7 @@ class Console:
         self.generation = 1
         self.down_until = 0.0
         self.hidden_topic_types: dict[str, float] = {}  # topic type -> monotonic time it is offered again
+        self.frozen_until = 0.0  # WS API requests are answered only after this monotonic time (freeze)
         self._session_counter = itertools.count(1)
         for cpc in scenario.cpcs:
             self._add_cpc(cpc)

@@ -6,6 +6,7 @@ Console-level operations (console properties, logs, Submit Requests) are in hmcs
 
 import asyncio
 import json
+import time
 
 from aiohttp import web
 
@@ -62,6 +63,9 @@ async def error_middleware(request: web.Request, handler):
     latency = request.app["latency_ms"]
     if latency:
         await asyncio.sleep(latency / 1000)
+    frozen = request.app["console"].frozen_until - time.monotonic()
+    if frozen > 0:  # a console that hangs: the request is answered only after the freeze
+        await asyncio.sleep(frozen)
     try:
         request.app["console"].check_up()
         return await handler(request)
