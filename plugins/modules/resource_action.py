@@ -50,7 +50,7 @@ options:
   force:
     description:
       - For V(activate) and V(deactivate), sent to the console as C(force). Without it the console refuses to
-        deactivate an LPAR that is C(operating) (or to activate one that became C(operating) meanwhile): it
+        deactivate an LPAR that is C(operating) (or to activate one that became C(operating) meanwhile). It
         accepts the job and then fails it with HTTP status 500, reason code 263, and the LPAR keeps its status.
         With O(wait=true) the module then fails with a message that says to set O(force=true).
       - V(true) on V(deactivate) stops the operating system that runs in the LPAR, without shutting it down;
