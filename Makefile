@@ -7,8 +7,12 @@ ZVENV := .venv-zhmcclient
 BIN := $(VENV)/bin
 COLLECTION_DIR := build/ansible_collections/zhmc/notifications
 PYTEST_ARGS ?=
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := dist/zhmc-notifications-$(VERSION).tar.gz
+# galaxy-importer pins its own dependencies (an older attrs among them), so it gets a virtualenv of its own.
+IVENV := .venv-importer
 
-.PHONY: venv test ruff unit integration sanity lint demo bench clean build
+.PHONY: venv test ruff unit integration sanity lint demo bench clean build importer de matrix
 
 venv: $(VENV)/.stamp $(ZVENV)/.stamp
 
@@ -33,6 +37,7 @@ test: venv
 	$(MAKE) --no-print-directory integration || status=1; \
 	$(MAKE) --no-print-directory sanity || status=1; \
 	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory importer || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; exit $$status
 
 ruff: $(VENV)/.stamp
@@ -62,10 +67,41 @@ lint: $(VENV)/.stamp
 	ln -sfn $(CURDIR) build/lint/ansible_collections/zhmc/notifications
 	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/lint \
 		$(BIN)/ansible-lint --offline --profile production
+	$(BIN)/antsibull-changelog lint
 
 build: $(VENV)/.stamp
 	mkdir -p dist
 	$(BIN)/ansible-galaxy collection build --force --output-path dist .
+
+$(IVENV)/.stamp:
+	$(PYTHON) -m venv $(IVENV)
+	$(IVENV)/bin/pip install --quiet --upgrade pip
+	$(IVENV)/bin/pip install --quiet galaxy-importer
+	touch $@
+
+# galaxy-importer over the built tarball, as Galaxy and Automation Hub run it on upload (offline, no container:
+# settings in .config/galaxy-importer.cfg; it writes importer_result.json beside build/importer.log). It exits
+# 0 on warnings, so any WARNING or ERROR line fails here.
+importer: build $(IVENV)/.stamp
+	@mkdir -p build
+	@cd build && PATH=$(CURDIR)/$(IVENV)/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/.config/galaxy-importer.cfg \
+		$(CURDIR)/$(IVENV)/bin/python -m galaxy_importer.main $(CURDIR)/$(TARBALL) > importer.log 2>&1; status=$$?; \
+		cat importer.log; \
+		if [ $$status -ne 0 ] || grep -qE 'WARNING|ERROR' importer.log; then \
+			echo "galaxy-importer: not clean (see above)"; exit 1; fi
+
+# The decision environment definition through ansible-builder's own validation: `create` writes the build
+# context (Dockerfile and _build/) without pulling the base image, which needs a registry this machine cannot
+# reach; tests/unit/test_decision_environment.py checks what it wrote.
+de: $(VENV)/.stamp
+	rm -rf build/de
+	$(BIN)/ansible-builder create -f extensions/eda/decision-environment.yml -c build/de --output-filename Containerfile
+
+# ansible-test sanity and a smoke of the integration tests with the older ansible-core and ansible-rulebook
+# releases of tests/version-matrix.txt, each in a small virtualenv of its own under .venv-matrix/ (the newest
+# releases are the ones in .venv, tested by `make sanity` and `make integration`).
+matrix: $(VENV)/.stamp
+	PYTHON=$(PYTHON) $(BIN)/python tools/version_matrix.py $(MATRIX_ARGS)
 
 demo: $(VENV)/.stamp
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/demo.py $(DEMO_ARGS)
@@ -81,4 +117,4 @@ bench: venv
 		$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf build dist .tmp .pytest_cache .ruff_cache
+	rm -rf build dist .tmp .pytest_cache .ruff_cache .venv-matrix

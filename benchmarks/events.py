@@ -16,6 +16,7 @@ class EventLog:
         self.os: list[tuple[str, int, float]] = []
         self.synthetic: list[tuple[str, float, dict]] = []
         self.rss: list[tuple[float, float]] = []
+        self.threads: list[tuple[float, int]] = []
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -34,6 +35,8 @@ class EventLog:
                     self.synthetic.append((line["type"], line["t"], line.get("detail") or {}))
                 elif kind == "rss":
                     self.rss.append((line["t"], line["rss_mb"]))
+                    if line.get("threads") is not None:
+                        self.threads.append((line["t"], line["threads"]))
                 elif kind == "error":
                     self.errors.append(line.get("message", ""))
 

@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--quick"              # smaller N, for a smoke run
     make bench BENCH_ARGS="--only throughput"    # one benchmark (repeat --only for several)
     make bench BENCH_ARGS="--only soak --minutes 30"
+    make bench BENCH_ARGS="--only restarts --minutes 5"   # the soak with SIGKILL restarts and a checkpoint
 
 Every figure is compared with a baseline measured in the same run (the machines are noisy); see README.md
 for the latest results and what each benchmark does. --out FILE also appends the tables to FILE (markdown).
@@ -21,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lib import machine_line
 
 NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
-         "soak")
+         "soak", "restarts")
 DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom")
-"""The soak takes at least half an hour: only with --only soak."""
+"""The soak takes at least half an hour, the soak with restarts (issue 11) some minutes: only with --only."""
 
 
 def _bench(name: str, args) -> str:
@@ -67,6 +68,10 @@ def _bench(name: str, args) -> str:
         import soak
 
         return soak.run(minutes=args.minutes)
+    if name == "restarts":
+        import restarts
+
+        return restarts.run(minutes=args.minutes)
     raise ValueError(name)
 
 

@@ -2,17 +2,22 @@
 
 Load: steady OS message storms on four partitions (z/OS and Linux, 50 + 20 + 5 + 5 per second), an IPL-like
 burst (400/s for 5 s) every 2 minutes, a status change every 30 s. Faults, one every 90 s in turn: dropped
-connections, stalled heart-beats (half-open for 12 s) and console restarts (new session, new topic names).
-The source runs with heartbeat 5 s and its default reconnect policy, subscribed to the OS messages of the
-four partitions and to status changes.
+connections, stalled heart-beats (half-open for 12 s), console restarts (new session, new topic names), a
+storm during a reconnect (1,000/s on PART1 with the connection dropped in the middle of it), killed sessions
+(ended on the console while the broker connection stays up) and an IPL of PART7 (stopped at start: it comes
+up, writes its boot messages and a held WTOR at once, before the source can have its channel open, and is
+stopped again later). PART6 is quiet: it writes only during outages (three messages right after each drop).
+The source runs with heartbeat 5 s, session_check 5 s and its default reconnect policy, subscribed to the OS
+messages of PART1-4, 6 and 7 and to status changes.
 
-Reported: OS messages in (what hmcsim produced for each partition from the first one the source saw to the
-end) vs out (what reached the queue), lost and duplicated ones (by sequence number per partition),
-reconnects, notifications-missed events, and the RSS of the source over time. Target: zero lost, zero
-duplicated, flat memory.
+Reported: OS messages in (what hmcsim produced for each partition after the source was subscribed) vs out
+(what reached the queue), lost and duplicated ones (by sequence number per partition), reconnects,
+notifications-missed events, the RSS and thread count of the source over time and the console sessions left
+after the source stopped. Target: zero lost, zero duplicated, zero leaked sessions, flat memory and threads.
 """
 
 import itertools
+import re
 import statistics
 import time
 
@@ -27,15 +32,45 @@ BURST_EVERY = 120
 STATUS_EVERY = 30
 STATUS_GUEST = "      - {name: PART5, status: active, os_name: LNX5, os_type: Linux}\n"
 """A partition outside the OS message subscription whose status flips: object notifications in the mix."""
+QUIET_GUEST = "      - {name: PART6, status: active, os_name: LNX6, os_type: Linux}\n"
+IPL_GUEST = "      - {name: PART7, status: stopped, os_name: ZOS7, os_type: MVS}\n"
+SUBSCRIBED = "PART[1-467]"
+SUBSCRIPTIONS_UP = 6
+"""STOMP subscriptions of a source that is up: PART1-4 and PART6 (PART7 is stopped) and the object topic."""
+FAULTS = ("drop", "stall", "restart", "storm-drop", "session-kill", "ipl")
+IPL_STOP_AFTER = 20
+
+
+def _quiet_writes(sim) -> None:
+    for index in range(3):
+        sim.control.os_message("PART6", f"QUI{index:04d}I written during an outage")
+
+
+def _ipl(sim) -> None:
+    """PART7 comes up and writes at once (the source sees the status change only afterwards)."""
+    sim.control.set_status("PART7", "active")
+    sim.control.os_message("PART7", "IEA371I SYS1.IPLPARM ON DEVICE 0A80 SELECTED FOR IPL PARAMETERS")
+    sim.control.os_message("PART7", "IEA101A SPECIFY SYSTEM PARAMETERS FOR z/OS", held=True, reply_id=1)
+    for index in range(3):
+        sim.control.os_message("PART7", f"IPL{index:04d}I boot step {index}")
 
 
 def _fault(sim, kind: str) -> None:
     if kind == "drop":
-        sim.control.drop_connections()
+        sim.control.drop_connections(refuse_seconds=3)
+        _quiet_writes(sim)
     elif kind == "stall":
         sim.control.stall_heartbeats(12)
-    else:
+    elif kind == "restart":
         sim.control.restart_console()
+    elif kind == "storm-drop":
+        sim.control.storm("PART1", 1000, 6)
+        time.sleep(1.5)
+        sim.control.drop_connections()
+    elif kind == "session-kill":
+        sim.control.end_sessions()
+    else:
+        _ipl(sim)
 
 
 def run(minutes: float) -> str:
@@ -44,22 +79,24 @@ def run(minutes: float) -> str:
     scale = min(1.0, minutes / 10)
     fault_every, burst_every, status_every = FAULT_EVERY * scale, BURST_EVERY * scale, STATUS_EVERY * scale
     rig = Rig("soak")
-    faults: dict[str, int] = {"drop": 0, "stall": 0, "restart": 0}
+    faults: dict[str, int] = dict.fromkeys(FAULTS, 0)
     fault_log: list[tuple[float, str]] = []
     try:
         scenario = rig.dir / "soak.yaml"
-        scenario.write_text(SCENARIO + STATUS_GUEST)
+        scenario.write_text(SCENARIO + STATUS_GUEST + QUIET_GUEST + IPL_GUEST)
         sim = rig.start_sim(str(scenario), heartbeat_ms=1000)
-        args = rig.source_args(sim, {"os_messages": [{"cpc": "CPC1", "partition_regex": "PART[1-4]"}],
-                                     "object_changes": {"types": ["status-change"]}}, heartbeat=5)
+        args = rig.source_args(sim, {"os_messages": [{"cpc": "CPC1", "partition_regex": SUBSCRIBED}],
+                                     "object_changes": {"types": ["status-change"]}}, heartbeat=5, session_check=5)
         source = rig.source("soak-source", args, mode="soak",
                             extra=["--rss-every", "10", "--max-seconds", str(seconds + 300)])
         log = EventLog(source)
-        rig.new_channel(sim, resource="PART1")  # the source is up and its channels are open
+        _until_subscribed(sim)
+        start = {r["object-uri"]: r["os-messages"] for r in sim.control.resources()}
         for name, rate in STORMS.items():
             sim.control.storm(name, rate, seconds + 30)
         started = time.monotonic()
-        kinds = itertools.cycle(("drop", "stall", "restart"))
+        kinds = itertools.cycle(FAULTS)
+        ipl_stop = None
         next_fault, next_burst, next_status = fault_every, burst_every, status_every
         status_cycle = itertools.cycle(("degraded", "active"))
         while (elapsed := time.monotonic() - started) < seconds:
@@ -69,6 +106,11 @@ def run(minutes: float) -> str:
                 _fault(sim, kind)
                 faults[kind] += 1
                 next_fault += fault_every
+                if kind == "ipl":
+                    ipl_stop = elapsed + IPL_STOP_AFTER * scale
+            if ipl_stop is not None and elapsed >= ipl_stop:
+                sim.control.set_status("PART7", "stopped")
+                ipl_stop = None
             if elapsed >= next_burst:
                 fault_log.append((time.time(), "burst"))
                 sim.control.storm("PART2", 400, 5)
@@ -81,11 +123,22 @@ def run(minutes: float) -> str:
             time.sleep(0.5)
         # Let storms end and the last outage heal, then compare with what hmcsim produced.
         time.sleep(45)
-        produced = {r["object-uri"]: r["os-messages"] for r in sim.control.resources()}
+        resources = sim.control.resources()
+        produced = {r["object-uri"]: (start[r["object-uri"]], r["os-messages"]) for r in resources
+                    if re.fullmatch(SUBSCRIBED, r["name"] or "")}
         rig.end(source)
+        leaked = sim.control.sessions()
     finally:
         rig.stop()
-    return _report(log, produced, faults, minutes, fault_log)
+    return _report(log, produced, faults, minutes, fault_log, len(leaked))
+
+
+def _until_subscribed(sim, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(len(c.get("subscriptions") or []) for c in sim.control.stomp_connections()) < SUBSCRIPTIONS_UP:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the source did not subscribe within {timeout}s")
+        time.sleep(0.1)
 
 
 def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
@@ -108,26 +161,25 @@ def _explain(log: EventLog, uri: str, gap: tuple[int, int], fault_log: list) -> 
             f" ({cause[0]})" if cause else "")
 
 
-def _report(log: EventLog, produced: dict, faults: dict, minutes: float, fault_log: list) -> str:
-    first_seen: dict[str, int] = {}
+def _report(log: EventLog, produced: dict, faults: dict, minutes: float, fault_log: list, leaked: int) -> str:
     delivered: dict[str, set] = {}
     duplicates = 0
     for uri, seq, _ in log.os:
-        first_seen.setdefault(uri, seq)
         numbers = delivered.setdefault(uri, set())
         duplicates += seq in numbers
         numbers.add(seq)
     rows = []
     total_in = total_out = total_lost = 0
     gaps: list[str] = []
-    for uri, first in sorted(first_seen.items()):
-        expected = set(range(first, produced.get(uri, first)))
-        missing = expected - delivered[uri]
+    for uri, (first, end) in sorted(produced.items()):
+        expected = set(range(first, end))
+        out = expected & delivered.get(uri, set())
+        missing = expected - out
         lost = len(missing)
         gaps += [f"{uri.rsplit('/', 1)[-1][:8]} " + _explain(log, uri, g, fault_log) for g in _ranges(missing)[:5]]
-        rows.append([uri.rsplit("/", 1)[-1][:8], f"{len(expected):,}", f"{len(delivered[uri]):,}", lost])
+        rows.append([uri.rsplit("/", 1)[-1][:8], f"{len(expected):,}", f"{len(out):,}", lost])
         total_in += len(expected)
-        total_out += len(delivered[uri])
+        total_out += len(out)
         total_lost += lost
     kinds = [k for k, _, _ in log.synthetic]
     restored = kinds.count("connection-restored")
@@ -137,9 +189,10 @@ def _report(log: EventLog, produced: dict, faults: dict, minutes: float, fault_l
     warm = [r for t, r in rss if t >= rss[0][0] + 120] if rss else []
     timeline = " → ".join(f"{r:.1f}" for _, r in rss[:: max(1, len(rss) // 8)]) if rss else "-"
     growth = (warm[-1] - warm[0]) if len(warm) > 1 else float("nan")
+    threads = [n for _, n in log.threads]
     return "\n".join([
-        f"{minutes:g} min against hmcsim; faults: {faults['drop']} drops, {faults['stall']} half-open stalls, "
-        f"{faults['restart']} console restarts.", "",
+        f"{minutes:g} min against hmcsim; faults: " + ", ".join(f"{count} {kind}" for kind, count in faults.items())
+        + ".", "",
         table(["partition (id)", "OS msgs in", "out (unique)", "lost"], rows), "",
         table(["measure", "value", "target", "met"], [
             ["OS messages in / out", f"{total_in:,} / {total_out:,}", "equal",
@@ -155,4 +208,7 @@ def _report(log: EventLog, produced: dict, faults: dict, minutes: float, fault_l
              f"{max(samples):.1f}" if samples else "-", "", ""],
             ["RSS growth after the first 2 min (MiB)", f"{growth:+.1f}", "flat (< 20)",
              "yes" if growth < 20 else "NO"],
+            ["threads min / median / max", f"{min(threads)} / {statistics.median(threads):g} / {max(threads)}"
+             if threads else "-", "bounded", ""],
+            ["console sessions left after the source stopped", leaked, "0", "yes" if leaked == 0 else "NO"],
         ]), "", f"RSS over time (MiB): {timeline}", *(["", "Lost OS messages (first ranges):", *gaps] if gaps else [])])

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import runpy
+import signal
 import sys
 import threading
 import time
@@ -79,6 +80,9 @@ async def run(args) -> None:
     started = time.time()
     emit(event="starting", t=started, rss_mb=rss_mb(os.getpid()))
     task = loop.create_task(main(queue, source_args))
+    # SIGTERM (the orchestrator stopping this driver) ends the run like a normal end, so that the source
+    # stops as ansible-rulebook stops it (cancelled: it closes its connections and logs off).
+    loop.add_signal_handler(signal.SIGTERM, finished.set)
 
     def report():
         tally.wait_and_report(args.idle_timeout, args.times, events=lambda: queue.events)
@@ -90,7 +94,8 @@ async def run(args) -> None:
     async def rss_reporter():
         while True:
             await asyncio.sleep(args.rss_every)
-            emit(event="rss", t=time.time(), rss_mb=rss_mb(os.getpid()), events=queue.events, count=tally.count)
+            emit(event="rss", t=time.time(), rss_mb=rss_mb(os.getpid()), events=queue.events, count=tally.count,
+                 threads=threading.active_count())
 
     reporter = loop.create_task(rss_reporter()) if args.rss_every else None
     waiter = loop.create_task(finished.wait())

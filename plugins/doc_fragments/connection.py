@@ -98,7 +98,7 @@ options:
         type: float
 notes:
   - Passwords, session ids and session credentials are never returned or logged, except the new session
-    returned by M(zhmc.notifications.session) (set C(no_log) on that task).
+    returned by M(zhmc.notifications.session), whose result its action plugin hides from the output.
 requirements:
   - requests >= 2.28
 """

@@ -101,13 +101,15 @@ class CheckpointFile:
     def load(self):
         """The cursors snapshot, or None when there is no checkpoint yet (a fresh start).
 
-        Also checks that the folder exists and is writable, so that a wrong path fails at start, not at the
-        first write.
+        Also makes the folder (only the owner may read it) and checks that it is writable, so that a wrong path
+        fails at start, not at the first write.
         """
         folder = os.path.dirname(self.path)
-        if not os.path.isdir(folder):
-            raise CheckpointError(f"checkpoint {self.path}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK | os.X_OK):
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        except OSError as err:
+            raise CheckpointError(f"checkpoint {self.path}: cannot make folder {folder}: {err.strerror}") from None
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
             raise CheckpointError(f"checkpoint {self.path}: folder {folder} is not writable")
         try:
             with open(self.path, "rb") as handle:
@@ -193,6 +195,10 @@ class RateLimitedWriter:
             return False
         self.write(current)
         return True
+
+    def knows(self, uri):
+        """True when the file on disk has a cursor for this resource."""
+        return uri in ((self._written or {}).get("cursors") or {})
 
     def mark_written(self, snapshot):
         """The snapshot that is already on file (the one loaded at start)."""

@@ -18,12 +18,13 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010
 __metaclass__ = type  # noqa: UP001
 
 import collections
+import zlib
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.sequence import seq_delta
 
 SNAPSHOT_VERSION = 1
-RECENT = 1024
-"""Sequence numbers remembered per resource to tell a duplicate from a new numbering (see classify)."""
+RECENT = 4096
+"""Delivered messages whose text is remembered per resource, to tell a repeat from a new numbering."""
 
 NEW = "new"
 DUPLICATE = "duplicate"
@@ -31,9 +32,11 @@ RENUMBERED = "renumbered"
 
 
 class RecoveryCursors:
-    """Cursor per resource URI: {"last": int or None, "console": str or None}.
+    """Cursor per resource URI: {"last": int or None, "since": int or None, "console": str or None}.
 
-    last None means: covered while the console kept no message of it, so every message it keeps later is new.
+    last None means: covered while the console kept no message of it, so every message it keeps later is new;
+    with since (console milliseconds), only kept messages stamped at or after that time are new (a system
+    noticed coming up, or added, while no sequence number of it was known; see docs/source.md).
     """
 
     def __init__(self):
@@ -50,9 +53,22 @@ class RecoveryCursors:
         """
         if uri in self._cursors:
             return False
-        self._cursors[uri] = {"last": latest, "console": console}
-        self._recent[uri] = collections.deque(maxlen=RECENT)
+        self._cursors[uri] = {"last": latest, "since": None, "console": console}
+        self._recent[uri] = _Run(latest)
         return True
+
+    def cover_since(self, uri, since_ms, console=None):
+        """Start tracking uri with no known sequence number: messages stamped at or after since_ms are new.
+        A covered uri keeps its cursor (returns False)."""
+        if not self.cover(uri, None, console):
+            return False
+        self._cursors[uri]["since"] = since_ms
+        return True
+
+    def since(self, uri):
+        """Console time (ms) from which kept messages are new while no sequence number is known, else None."""
+        cursor = self._cursors.get(uri)
+        return None if cursor is None or cursor["last"] is not None else cursor["since"]
 
     def covered(self, uri):
         return uri in self._cursors
@@ -77,39 +93,53 @@ class RecoveryCursors:
         last = self.last(uri)
         return None if last is None else last + 1
 
-    def classify(self, uri, seq):
-        """NEW, DUPLICATE or RENUMBERED for a message of uri with sequence number seq.
+    def classify(self, uri, seq, text=None):
+        """NEW, DUPLICATE or RENUMBERED for a message of uri with sequence number seq and text.
 
-        Newer than the cursor: NEW. Equal to it or one of the last RECENT numbers delivered: DUPLICATE (the
-        same message live and recovered). Any other step back is not a repeat of anything this source
-        delivered: the operating system numbers anew (RENUMBERED), and the message is delivered. Messages
-        without a number, and of resources not covered, are NEW.
+        Newer than the cursor (wrap-aware): NEW. A step back within the numbers delivered since the current
+        numbering began (a message delivered live and recovered, however long the overlap): DUPLICATE,
+        unless it is one of the last RECENT messages delivered and its text differs. A step back before the
+        start of the current numbering, or onto a remembered number with another text: the operating system
+        numbers anew (RENUMBERED), and the message is delivered. Messages without a number, and of resources
+        not covered, are NEW.
         """
         if seq is None or uri not in self._cursors:
             return NEW
         last = self._cursors[uri]["last"]
         if last is None or seq_delta(seq, last) > 0:
             return NEW
-        if seq == last or seq in self._recent[uri]:
+        run = self._recent[uri]
+        remembered = run.texts.get(seq)
+        if remembered is not None:
+            return DUPLICATE if text is None or remembered == _digest(text) else RENUMBERED
+        if run.first is None or seq_delta(seq, run.first) >= 0:
             return DUPLICATE
         return RENUMBERED
 
-    def advance(self, uri, seq, console=None):
-        """Record that the message seq of uri was handed to the consumer (covers uri if needed)."""
+    def advance(self, uri, seq, console=None, text=None):
+        """Record that the message seq of uri was handed to the consumer (covers uri if needed); a number
+        not after the cursor starts a new numbering there."""
         if seq is None or uri is None:
             return
         if uri not in self._cursors:
             self.cover(uri, None, console)
         cursor = self._cursors[uri]
+        run = self._recent[uri]
+        if cursor["last"] is not None and seq_delta(seq, cursor["last"]) <= 0:
+            run.restart(seq)
+        elif run.first is None:
+            run.first = seq
         cursor["last"] = seq
+        cursor["since"] = None
         if console is not None:
             cursor["console"] = console
-        self._recent[uri].append(seq)
+        run.remember(seq, text)
 
     # -- persistence ----------------------------------------------------------------------------------
 
     def snapshot(self):
-        """{"version": 1, "cursors": {uri: {"last": int|None, "console": str|None}}}: a copy, JSON-ready."""
+        """{"version": 1, "cursors": {uri: {"last": int|None, "since": int|None, "console": str|None}}}: a
+        JSON-ready copy."""
         return {"version": SNAPSHOT_VERSION,
                 "cursors": {uri: dict(cursor) for uri, cursor in self._cursors.items()}}
 
@@ -117,12 +147,37 @@ class RecoveryCursors:
         """Take cursors from a snapshot(); ValueError names what is wrong, and nothing is changed then.
 
         Restored cursors replace current ones of the same URI (a checkpoint is read before anything is
-        covered); the recent-number memory starts empty.
+        covered); the current numbering starts at the restored number, with no text remembered.
         """
         cursors = _checked(snapshot)
         for uri, cursor in cursors.items():
             self._cursors[uri] = cursor
-            self._recent[uri] = collections.deque(maxlen=RECENT)
+            self._recent[uri] = _Run(cursor["last"])
+
+
+class _Run:
+    """The current numbering of one resource: where it began, and the texts of the last RECENT messages."""
+
+    __slots__ = ("first", "texts")
+
+    def __init__(self, first):
+        self.first = first
+        self.texts = collections.OrderedDict()
+
+    def restart(self, first):
+        self.first = first
+        self.texts.clear()
+
+    def remember(self, seq, text):
+        if text is None:
+            return
+        self.texts[seq] = _digest(text)
+        if len(self.texts) > RECENT:
+            self.texts.popitem(last=False)
+
+
+def _digest(text):
+    return zlib.crc32(text.encode("utf-8", "replace"))
 
 
 def _checked(snapshot):
@@ -143,8 +198,11 @@ def _checked(snapshot):
         last = cursor.get("last")
         if last is not None and (isinstance(last, bool) or not isinstance(last, int)):
             raise ValueError(f"cursor snapshot: 'last' of {uri} must be an integer or null, got {last!r}")
+        since = cursor.get("since")
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int)):
+            raise ValueError(f"cursor snapshot: 'since' of {uri} must be an integer or null, got {since!r}")
         console = cursor.get("console")
         if console is not None and not isinstance(console, str):
             raise ValueError(f"cursor snapshot: 'console' of {uri} must be a string or null, got {console!r}")
-        result[uri] = {"last": last, "console": console}
+        result[uri] = {"last": last, "since": since, "console": console}
     return result

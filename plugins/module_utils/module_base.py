@@ -13,6 +13,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
     ENV_AUTH,
     ENV_HOST,
@@ -153,6 +154,7 @@ class HmcTask:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         try:
             options = client_options(self.params["hmc_host"], self.params["hmc_auth"], self.params["hmc_timeouts"])
+            log_secrets.install()
             self.client = HmcClient(warn=self.module.warn, **options)
         except ValueError as err:
             self.module.fail_json(msg=str(err))

@@ -35,8 +35,11 @@ DOMAIN = "openstack"
 PRIORITY_SEVERITY = {"audit": "info", "debug": "info", "info": "info", "sample": "info", "warn": "warning",
                      "warning": "warning", "error": "error", "critical": "critical"}
 ERROR_STATES = ("error", "failed", "error_deleting", "error_restoring", "error_extending", "error_managing")
-CONTEXT_KEYS = ("request_id", "global_request_id", "user_id", "project_id", "user_name", "project_name")
-"""The only request context fields an event carries: the context also holds the caller's auth token."""
+CONTEXT_KEYS = {"request_id": ("request_id",), "global_request_id": ("global_request_id",),
+                "user_id": ("user_id", "user"), "project_id": ("project_id", "project", "tenant"),
+                "user_name": ("user_name",), "project_name": ("project_name",)}
+"""The only request context fields an event carries (with the older names oslo.context also uses); the
+context also holds the caller's auth token."""
 
 _CLASS_BY_PREFIX = (
     ("compute.instance.", "instance"), ("instance.", "instance"), ("compute_task.", "instance"),
@@ -157,7 +160,7 @@ def event_id(message_id):
 def context_info(ctxt):
     """The safe fields of the request context (never its token)."""
     ctxt = ctxt if isinstance(ctxt, dict) else {}
-    return {key: _text(ctxt.get(key)) for key in CONTEXT_KEYS}
+    return {key: _first(ctxt, names) for key, names in CONTEXT_KEYS.items()}
 
 
 def raw_info(ctxt, publisher_id, event_type, payload, metadata, priority, max_raw=MAX_RAW):

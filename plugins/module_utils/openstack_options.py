@@ -30,7 +30,7 @@ DEFAULTS = {
     "durable_queues": False,
     "include_raw": False,
     "heartbeat": 60,
-    "prefetch": 64,
+    "prefetch": 512,
     "reconnect": {"max_attempts": 0, "initial_delay": 1.0, "max_delay": 30.0},
     "feedback": False,
     "feedback_timeout": 120.0,
@@ -69,14 +69,14 @@ def parse_transport_url(url):
     scheme, sep, rest = url.partition("://")
     if not sep or scheme != "rabbit":
         raise ValueError("option 'transport_url' must start with rabbit:// (the RabbitMQ driver of oslo.messaging)")
-    netloc, _, path = rest.partition("/")
+    netloc, _slash, path = rest.partition("/")
     if "?" in path or "?" in netloc or "#" in rest:
         raise ValueError("option 'transport_url' must not have a query or fragment: give TLS settings in the "
                          "option 'tls'")
     hosts = []
     for number_, entry in enumerate(netloc.split(","), start=1):
-        auth, _, hostport = entry.rpartition("@")
-        username, _, password = auth.partition(":")
+        auth, _at, hostport = entry.rpartition("@")
+        username, _colon, password = auth.partition(":")
         try:
             parts = urlsplit(f"//{hostport}")
             port = parts.port
@@ -180,13 +180,14 @@ def _filters(value):
         raise ValueError(f"option 'filters' has unknown key(s) {', '.join(unknown)}; expected "
                          f"{', '.join(FILTER_KEYS)}")
     return {
-        "event_types": None if _unset(value.get("event_types")) else _strings(value["event_types"],
-                                                                             "filters.event_types"),
-        "publisher_ids": None if _unset(value.get("publisher_ids")) else _strings(value["publisher_ids"],
-                                                                                 "filters.publisher_ids"),
-        "priorities": None if _unset(value.get("priorities")) else priorities(value["priorities"],
-                                                                             "filters.priorities"),
+        "event_types": _optional(value.get("event_types"), _strings, "filters.event_types"),
+        "publisher_ids": _optional(value.get("publisher_ids"), _strings, "filters.publisher_ids"),
+        "priorities": _optional(value.get("priorities"), priorities, "filters.priorities"),
     }
+
+
+def _optional(value, parse_, option):
+    return None if _unset(value) else parse_(value, option)
 
 
 def _reconnect(value):

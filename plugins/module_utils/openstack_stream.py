@@ -110,7 +110,7 @@ class OpenStackStream:
 
     async def _stop_listener(self, listener):
         stopping = self._loop.run_in_executor(None, listener.stop)
-        done, _ = await asyncio.wait([stopping], timeout=STOP_TIMEOUT)
+        done, _pending = await asyncio.wait([stopping], timeout=STOP_TIMEOUT)
         if not done:
             LOG.warning("the oslo.messaging listener did not stop within %s s", STOP_TIMEOUT)
 
@@ -178,6 +178,8 @@ class OpenStackStream:
 
     async def _deliver(self, event):
         task = asyncio.current_task()
+        if self._stopping.is_set():  # came in after the pending deliveries were cancelled: requeue it too
+            raise asyncio.CancelledError()
         self._pending.add(task)
         try:
             async with self._order:

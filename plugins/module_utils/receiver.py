@@ -248,7 +248,11 @@ class Receiver:
         conn.set_ssl(**ssl_args)
         conn.set_listener("zhmc-receiver", self)
         _notice_eof(conn.transport)
-        self._conn = conn
+        with self._state_lock:
+            if self._closing:
+                self._discard()
+                raise ReceiverError(f"the connection to {self.where} was closed before it was made")
+            self._conn = conn
         try:
             conn.connect(self._login, self._passcode, wait=False)
         except Exception as exc:  # stomp.py raises several unrelated types here
@@ -260,9 +264,13 @@ class Receiver:
             if self._ended.is_set() or self._error or time.monotonic() > deadline:
                 break
             self._connected.wait(0.05)
-        if not self._connected.is_set():
-            error, closed = self._error, self._ended.is_set()
+        if self._closing or not self._connected.is_set():
+            # A failed or abandoned attempt closes what it opened: no connection stays subscribed behind us.
+            error, closing, closed = self._error, self._closing, self._ended.is_set()
+            self._abort()
             self._discard()
+            if closing:
+                raise ReceiverError(f"the connection to {self.where} was closed while it was being made")
             if error:
                 raise ReceiverError(f"the STOMP broker at {self.where} refused the login: {error}", auth=True)
             if closed:
@@ -296,9 +304,13 @@ class Receiver:
                 self._await_receipt(receipt["receipt"])
 
     def _await_receipt(self, receipt_id):
+        """The timeout counts only while the I/O thread reads: while it waits for the consumer to take a frame
+        (backpressure) the receipt cannot be read, which says nothing about the broker."""
         deadline = time.monotonic() + self._receipt_timeout
         with self._receipt_seen:
             while receipt_id not in self._receipts:
+                if self._busy:
+                    deadline = max(deadline, time.monotonic() + self._receipt_timeout)
                 left = deadline - time.monotonic()
                 if self._ended.is_set() or left <= 0:
                     reason = "the connection ended" if self._ended.is_set() else f"none within {self._receipt_timeout}s"
@@ -324,8 +336,10 @@ class Receiver:
         return self._connected.is_set() and not self._ended.is_set()
 
     def close(self, timeout=2.0):
-        """Disconnect cleanly, or hard when the broker does not answer within timeout."""
-        self._closing = True
+        """Disconnect cleanly, or hard when the broker does not answer within timeout. Safe from any thread,
+        also while connect() runs (which then closes the connection it made and raises)."""
+        with self._state_lock:
+            self._closing = True
         conn = self._conn
         if conn is not None and not self._ended.is_set():
             try:
@@ -376,7 +390,19 @@ class Receiver:
             return f"TLS: {err}"
         finally:
             raw.close()
+        if isinstance(exc, (stomp.exception.NotConnectedException, stomp.exception.ConnectionClosedException)):
+            # TLS works, so the broker hung up on the login itself (stomp.py could not even send CONNECT).
+            return "the broker closed the connection without answering the login (CONNECT)"
         return str(exc) or type(exc).__name__
+
+    def _abort(self):
+        """Close a connection that never became usable (no answer, refused, or closed meanwhile)."""
+        conn = self._conn
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):  # not connected: nothing to say goodbye to
+            conn.disconnect()
+        self._shutdown_socket()  # ends stomp.py's I/O thread
 
     def _shutdown_socket(self):
         sock = getattr(getattr(self._conn, "transport", None), "socket", None)

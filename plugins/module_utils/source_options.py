@@ -36,9 +36,11 @@ DEFAULTS = {
     "checkpoint": None,
     "feedback": False,
     "feedback_timeout": 30.0,
+    "session_check": 60.0,
 }
 KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
-         "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout")
+         "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout",
+         "session_check")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -127,6 +129,7 @@ def _options(args):
         "feedback": to_bool(args.get("feedback"), "feedback", DEFAULTS["feedback"]),
         "feedback_timeout": number(args.get("feedback_timeout"), "feedback_timeout", DEFAULTS["feedback_timeout"],
                                    positive=True),
+        "session_check": number(args.get("session_check"), "session_check", DEFAULTS["session_check"]),
     }
 
 

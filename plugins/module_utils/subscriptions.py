@@ -14,6 +14,13 @@ Spec (all keys optional, at least one needed)::
       - cpc: CPC1                        # exact CPC name
         partitions: [P1, P2]             # or partition_regex / lpars / lpar_regex (exactly one)
         include_refresh: false
+
+Exact names (partitions, lpars) must each exist when the spec is resolved the first time (at start): a typo is
+an error naming it, never a silently smaller subscription. At later resolutions (reconnects) a name that is
+gone (the partition was deleted meanwhile) is logged as a warning. Name regular expressions (partition_regex,
+lpar_regex) are the console's: it evaluates them (Java syntax, full match) and its answer is taken as it is,
+never filtered again with Python's re, which reads some Java patterns differently; the console's refusal of a
+pattern is an error naming the option.
     jobs: true
     object_changes: {types: [status-change], classes: [partition]}   # or true
     audit: true
@@ -35,7 +42,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import bcpii_api
-from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import exact_name_regex
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import RESOURCE_KINDS, exact_name_regex
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 
 LOG = logging.getLogger("zhmc.notifications.subscriptions")
 
@@ -82,13 +90,23 @@ def _name_list(value, key):
 
 
 def _regex(value, key):
+    """A name regular expression for the console: not checked with Python's re, whose syntax is not Java's
+    (\\p{Digit} and \\Q..\\E are valid Java); the console checks it when the spec is resolved."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key}: expected a regular expression string")
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise ValueError(f"{key}: invalid regular expression: {err}") from None
     return value
+
+
+class ExactNames:
+    """The exact names of each os_messages entry (None for a regex entry), with the option that gave them, and
+    whether a resolution found them all once (from then on a missing name is a warning, not an error).
+
+    Kept beside the entries, not in them: the entries are the identity of a checkpoint file and do not change.
+    """
+
+    def __init__(self, per_entry):
+        self.per_entry = per_entry
+        self.confirmed = False
 
 
 def _check_keys(entry, allowed, key):
@@ -99,7 +117,7 @@ def _check_keys(entry, allowed, key):
         raise ValueError(f"{key}: unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
 
 
-def _os_entry(entry, key):
+def _os_entry(entry, key, exact):
     _check_keys(entry, ("cpc", "include_refresh", *SELECTORS), key)
     cpc = entry.get("cpc")
     if not isinstance(cpc, str) or not cpc:
@@ -113,6 +131,7 @@ def _os_entry(entry, key):
     else:
         names = _name_list(entry[selector], f"{key}.{selector}")
         pattern = "|".join(exact_name_regex(n) for n in names)
+        exact[-1] = {"option": f"{key}.{selector}", "names": names}
     return {
         "cpc": cpc,
         "kind": SELECTORS[selector],
@@ -172,9 +191,13 @@ def validate(spec, option="subscriptions"):
     _check_keys(spec, ("os_messages", "jobs", "object_changes", "audit", "security", "bcpii"), option)
     result = {"os_messages": [], "jobs": False, "object_changes": None, "audit": False, "security": False,
               "bcpii": []}
+    exact = []
     if spec.get("os_messages"):
         key = f"{option}.os_messages"
-        result["os_messages"] = [_os_entry(e, f"{key}[{i}]") for i, e in enumerate(_entries(spec["os_messages"], key))]
+        for index, entry in enumerate(_entries(spec["os_messages"], key)):
+            exact.append(None)
+            result["os_messages"].append(_os_entry(entry, f"{key}[{index}]", exact))
+    result["exact_names"] = ExactNames(exact)
     for flag in ("jobs", "audit", "security"):
         if spec.get(flag) is not None:
             result[flag] = _to_bool(spec[flag], f"{option}.{flag}")
@@ -228,10 +251,41 @@ def _session_topic(client, kind, topics_cache):
     raise SubscriptionError(f"the console offers no {TOPIC_TYPES[kind]} topic to this session")
 
 
-def _select_resources(client, entry, cpc):
-    found = client.list_resources(cpc["object-uri"], entry["kind"], entry["regex"])
-    matcher = re.compile(entry["regex"])
-    return [r for r in found if matcher.fullmatch(r.get("name", ""))]
+def _select_resources(client, entry, cpc, exact, index):
+    """The partitions or LPARs of an entry as the console selects them (its answer is not filtered again)."""
+    try:
+        found = client.list_resources(cpc["object-uri"], entry["kind"], entry["regex"])
+    except HmcError as err:
+        if err.status != 400 or exact is not None:
+            raise
+        option = f"subscriptions.os_messages[{index}].{'partition' if entry['kind'] == 'partition' else 'lpar'}_regex"
+        raise SubscriptionError(f"{option}: the console refused the regular expression {entry['regex']!r}: "
+                                f"{err.message}") from None
+    if exact is None:
+        return found
+    return [r for r in found if r.get("name") in exact["names"]]
+
+
+def _check_names(spec, index, entry, selected):
+    """SubscriptionError naming exact names the console does not show, at the first resolution; later a warning."""
+    exact = _exact_names(spec, index)
+    if exact is None:
+        return
+    found = {r.get("name") for r in selected}
+    missing = [name for name in exact["names"] if name not in found]
+    if not missing:
+        return
+    word = RESOURCE_KINDS[entry["kind"]][2]
+    text = (f"{exact['option']}: no {word} named {', '.join(repr(n) for n in missing)} on cpc {entry['cpc']!r} "
+            "(or no permission)")
+    if not spec["exact_names"].confirmed:
+        raise SubscriptionError(text)
+    LOG.warning("%s: not subscribed until it appears", text)
+
+
+def _exact_names(spec, index):
+    names = spec.get("exact_names")
+    return names.per_entry[index] if names is not None and index < len(names.per_entry) else None
 
 
 def _open_channel(client, resource):
@@ -271,10 +325,11 @@ def resolve(client, spec, workers=CHANNEL_WORKERS):
     res = Resolution()
     topics_cache = None
     wanted = []
-    for entry in spec["os_messages"]:
+    for index, entry in enumerate(spec["os_messages"]):
         cpc = res.cpcs.get(entry["cpc"]) or client.find_cpc(entry["cpc"])
         res.cpcs[entry["cpc"]] = cpc
-        selected = _select_resources(client, entry, cpc)
+        selected = _select_resources(client, entry, cpc, _exact_names(spec, index), index)
+        _check_names(spec, index, entry, selected)
         if not selected:
             LOG.warning("os_messages entry for cpc %s matches no %s (yet)", entry["cpc"], entry["kind"])
         for raw in selected:
@@ -298,6 +353,8 @@ def resolve(client, spec, workers=CHANNEL_WORKERS):
         topic = register_bcpii(client, entry, res)
         if topic:
             res.topics[topic] = TOPIC_TYPES["bcpii"]
+    if spec.get("exact_names") is not None:
+        spec["exact_names"].confirmed = True
     return res
 
 
@@ -315,9 +372,32 @@ def register_bcpii(client, entry, res=None):
     return topic
 
 
-def matches_new_resource(spec, resource_class, name, cpc_name):
-    """The os_messages entry a newly added partition/LPAR falls under, or None."""
-    for entry in spec["os_messages"]:
-        if entry["kind"] == resource_class and entry["cpc"] == cpc_name and re.fullmatch(entry["regex"], name or ""):
+def matches_new_resource(spec, resource_class, name, cpc_name, client=None, cpc_uri=None):
+    """The os_messages entry a newly added partition/LPAR falls under, or None.
+
+    An exact names entry is decided here. A regex entry is the console's to decide: with client (blocking) the
+    console's name filter is asked whether it selects the new name on cpc_uri; without, an entry whose pattern
+    Python reads is decided with Python's re, and one it cannot read (Java-only syntax) is logged and skipped.
+    """
+    for index, entry in enumerate(spec["os_messages"]):
+        if entry["kind"] != resource_class or entry["cpc"] != cpc_name:
+            continue
+        exact = _exact_names(spec, index)
+        if exact is not None:
+            if name in exact["names"]:
+                return entry
+        elif _console_selects(entry, name, client, cpc_uri):
             return entry
     return None
+
+
+def _console_selects(entry, name, client, cpc_uri):
+    if client is not None and cpc_uri:
+        found = client.list_resources(cpc_uri, entry["kind"], entry["regex"])
+        return any(item.get("name") == name for item in found)
+    try:
+        return re.fullmatch(entry["regex"], name or "") is not None
+    except re.error:
+        LOG.warning("cannot tell whether the new %s %s matches %r without the console", entry["kind"], name,
+                    entry["regex"])
+        return False

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: bcpii_notification_registration
 short_description: Manage BCPii notification registrations on a Support Element
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures that the Support Element of a CPC has (or does not have) BCPii notification registrations for each
     combination of O(targets) and O(event_names), owned by O(owner_id).

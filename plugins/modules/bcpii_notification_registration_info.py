@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: bcpii_notification_registration_info
 short_description: List the BCPii notification registrations of a Support Element
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the BCPii notification registrations held by the Support Element of a CPC, all of them or those of
     one owner, and whether the CPC supports BCPii notifications at all (API feature C(bcpii-notifications)).

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: notification_topics_info
 short_description: List the notification topics of a console session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the notification topics of the session (Get Notification Topics) for object, job, audit and security
     notifications, the OS message channels opened in the session and, on a Support Element, the BCPii topic.

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: os_command
 short_description: Send an operating system command to a partition or LPAR and optionally wait for its answer
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends a command to the operating system of a partition (DPM) or LPAR (classic mode) through the console
     (Send OS Command), for example a z/OS operator command or a reply to a held message (WTOR).
@@ -80,7 +80,7 @@ attributes:
 notes:
   - Set C(no_log) on the task when the command or the reply contains a secret.
   - Once the console accepted the command the task reports C(changed=true) and C(sent=true), also when it fails
-    afterwards (for example while reading the OS messages for O(wait_for)): do not send the command again
+    afterwards (for example while reading the OS messages for O(wait_for)); do not send the command again
     without looking at what it did.
   - Message sequence numbers wrapping around while waiting are not handled; such a wait ends with a timeout.
 """

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: os_message_channel
 short_description: Ensure the OS message channels of partitions or LPARs are open in a session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Opens the operating system message channel of each selected partition (DPM) or LPAR (classic mode), so
     that the session receives the operating system's console messages as notifications, and returns the
@@ -34,7 +34,9 @@ options:
     elements: str
   name_regex:
     description:
-      - A regular expression that the whole name of a partition or LPAR must match (as the console filters).
+      - A regular expression that the whole name of a partition or LPAR must match. The console evaluates it, in
+        its own (Java) syntax - for example V(PROD\\p{Digit}+) or V(\\QLP.1\\E) - and its selection is taken as it
+        is; a pattern the console refuses fails the task naming it. See docs/source.md for the syntax.
       - Matching nothing is not an error; the module warns.
     type: str
   resource_type:
@@ -128,12 +130,11 @@ channels:
       type: str
 """
 
-import re  # noqa: E402
-
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import (  # noqa: E402
     OS_MESSAGE_TOPIC,
     object_id,
 )
+from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
     RESOURCE_TYPE_OPTION,
     HmcTask,
@@ -171,13 +172,13 @@ def perform(task):
     if not params["hmc_auth"]["session_id"]:
         task.warn("This task logs on and off by itself, so the channels it opens close when it ends: create a "
                   "session with zhmc.notifications.session and pass its hmc_auth to keep them")
-    if params["name_regex"] is not None:
-        try:  # as the source checks partition_regex: a typo fails here, not as a console error after logon
-            re.compile(params["name_regex"])
-        except re.error as err:
-            task.fail(f"name_regex: invalid regular expression {params['name_regex']!r}: {err}")
-    guests = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), params["names"],
-                                  params["name_regex"])
+    try:  # the console evaluates name_regex (Java syntax); Python's re is not asked, it reads Java differently
+        guests = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), params["names"],
+                                      params["name_regex"])
+    except HmcError as err:
+        if err.status != 400 or params["name_regex"] is None:
+            raise
+        task.fail(f"name_regex: the console refused the regular expression {params['name_regex']!r}: {err.message}")
     if not guests:
         task.warn(f"No partition or LPAR of cpc {params['cpc_name']!r} matches {params['name_regex']!r}")
     known_topics = open_topics(client) if task.check_mode else None

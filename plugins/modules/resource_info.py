@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: resource_info
 short_description: Return the status, properties and recent OS messages of a partition or LPAR
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the properties of a partition (DPM) or LPAR (classic mode), among them its C(status) and C(os-name),
     and optionally its recent operating system messages (List OS Messages), for example to record diagnostics

@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: session
 short_description: Create or end a console session that later tasks and the event source reuse
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With O(state=present), logs on to the console (HMC or SE) and returns the session so that later tasks pass
     it as their O(hmc_auth) and O(hmc_host). One session then serves the whole play.
@@ -40,8 +40,10 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 notes:
-  - "The result of O(state=present) contains the session id and credential. Set C(no_log: true) on that task so
-    that they are not shown; the registered variable keeps the real values."
+  - The result of O(state=present) contains the session id and credential. The module's action plugin hides that
+    result from the output and from callbacks at every verbosity, also on a task without C(no_log), while the
+    registered variable keeps the real values. Do not print the registered variable (for example with
+    M(ansible.builtin.debug)); a failed logon stays visible, its message holds no secret.
   - End the session with O(state=absent) when done, because consoles limit the number of sessions.
 """
 
@@ -54,7 +56,6 @@ EXAMPLES = r"""
       password: "{{ hmc_password }}"
       ca_certs: /etc/pki/hmc-ca.pem
   register: hmc_session
-  no_log: true
 
 - name: Use the session in another task
   zhmc.notifications.notification_topics_info:

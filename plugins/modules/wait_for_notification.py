@@ -8,7 +8,7 @@ __metaclass__ = type  # noqa: UP001 (ansible-test)
 DOCUMENTATION = r"""
 module: wait_for_notification
 short_description: Wait for console notifications that match conditions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Subscribes to console notifications (the same O(subscriptions) as the event source), waits until O(count)
     notifications match O(conditions) or O(timeout) passes, and returns them as normalized events
@@ -20,12 +20,12 @@ description:
   - C(job_uri) in O(conditions) with C(jobs) in O(subscriptions) - the job is queried (Query Job Status);
     when it already completed, the result holds a job-completion event built like the source's, with
     C(job.status), C(job.status_code), C(job.reason_code) and C(job.results) filled. The job URI names the job, so
-    C(names) and C(classes) are not applied to this event and its C(resource) is empty (Query Job Status does
-    not say which resource a job acted on).
-  - C(status) with C(names) in O(conditions), with C(status-change) among the C(object_changes) of
-    O(subscriptions) - the status of every partition and LPAR (of the C(classes) given) whose name matches
-    is read; one that already has a wanted status gives a status-change event built like the source's with
-    C(status.new) the current status and C(status.old) null.
+    C(names), C(classes), C(cpcs) and C(uris) are not applied to this event and its C(resource) is empty (Query
+    Job Status does not say which resource a job acted on).
+  - C(status) with C(names), C(uris) or C(cpcs) in O(conditions), with C(status-change) among the
+    C(object_changes) of O(subscriptions) - the status of every partition and LPAR (of the C(classes) given)
+    that the conditions name is read; one that already has a wanted status gives a status-change event built
+    like the source's with C(status.new) the current status and C(status.old) null.
   - Such events carry C(hmc.current_state=true) (notifications do not have the key) and come first. A
     notification that repeats what the current state reported (the completion of the same job, or the first
     status-change of that resource to the same status) is not counted again.
@@ -34,6 +34,10 @@ description:
   - A job completion is only sent to the session that started the job. Start the job with a session from
     M(zhmc.notifications.session) and wait in the same session (O(hmc_auth.session_id)).
   - Reconnects like the event source when the connection drops while waiting.
+  - O(timeout) bounds the whole task. A console or broker that does not answer in that time (for example a
+    broker port that accepts connections but never completes the TLS handshake or the login) fails the task
+    with a message naming it, also with O(fail_on_timeout=false) - that option is about notifications that
+    did not come, not about a wait that never began.
 author:
   - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
@@ -51,6 +55,10 @@ options:
         name, C(status) new status values of status-change events, C(message_codes) z/OS message code
         patterns (shell style, or regular expressions with the prefix C(re:)), C(text) a regular expression
         searched in the OS message text or log entry message, C(job_uri) the job of a job-completion.
+      - C(cpcs) exact names of the CPCs the resource belongs to, C(uris) exact object URIs of the resource. A
+        partition or LPAR name is unique only within its CPC - name the CPC or, better, the URI (for example
+        C(event.hmc.resource.uri)) to wait for one system. Object notifications do not carry the CPC, so for
+        C(cpcs) the CPC of a partition or LPAR is read once (its parent) and filled into C(resource.cpc).
     type: dict
     default: {}
   count:
@@ -58,7 +66,7 @@ options:
     type: int
     default: 1
   timeout:
-    description: Seconds to wait at most.
+    description: Seconds the whole task takes at most (connecting and subscribing included).
     type: float
     default: 300
   fail_on_timeout:
@@ -163,10 +171,14 @@ waited:
 
 import asyncio  # noqa: E402
 import copy  # noqa: E402
+import functools  # noqa: E402
 import time  # noqa: E402
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.abandonable_threads import (  # noqa: E402
+    AbandonableThreads,
+)
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (  # noqa: E402
     check_broker_login,
     receiver_timeouts,
@@ -179,14 +191,27 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline 
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import object_id  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import HmcTask  # noqa: E402
-from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import ReceiverError  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import (  # noqa: E402
+    Receiver,
+    ReceiverError,
+)
+from ansible_collections.zhmc.notifications.plugins.module_utils.resource_conditions import (  # noqa: E402
+    ResourcePlace,
+)
 
-CONDITION_KEYS = ("types", "classes", "names", "status", "message_codes", "text", "job_uri")
+CONDITION_KEYS = ("types", "classes", "names", "cpcs", "uris", "status", "message_codes", "text", "job_uri")
 GUEST_CLASSES = ("partition", "logical-partition")
 JOB_ENDED = ("complete", "canceled")
+RECEIVER_CONNECT_TIMEOUT = 30.0
+
+
+class NotReached(Exception):
+    """The console or its broker did not answer before the task's timeout: the wait never began."""
 
 
 def matcher_of(conditions):
+    """The EventMatcher of the conditions option (all but cpcs and uris: see place_of); ValueError naming a bad
+    key."""
     unknown = sorted(set(conditions) - set(CONDITION_KEYS))
     if unknown:
         raise ValueError(f"conditions: unknown key(s) {', '.join(unknown)}; expected {', '.join(CONDITION_KEYS)}")
@@ -194,6 +219,11 @@ def matcher_of(conditions):
                         names=conditions.get("names"), message_codes=conditions.get("message_codes"),
                         statuses=conditions.get("status"), text=conditions.get("text"),
                         job_uri=conditions.get("job_uri"), option="conditions")
+
+
+def place_of(conditions):
+    """The cpcs and uris conditions."""
+    return ResourcePlace(conditions.get("cpcs"), conditions.get("uris"))
 
 
 # -- the current state ---------------------------------------------------------------------------------------
@@ -228,10 +258,12 @@ def job_check(spec, matcher):
     return bool(matcher.job_uri) and spec["jobs"] and (not matcher.types or "job-completion" in matcher.types)
 
 
-def status_check_classes(spec, matcher):
+def status_check_classes(spec, matcher, place=None):
     """The classes (partition, logical-partition) whose current status the conditions ask about, or []."""
     changes = spec["object_changes"]
-    if not (matcher.statuses and matcher.names and changes and "status-change" in changes["types"]):
+    place = place or ResourcePlace()
+    if not (matcher.statuses and (matcher.names or not place.empty) and changes
+            and "status-change" in changes["types"]):
         return []
     if matcher.types and "status-change" not in matcher.types:
         return []
@@ -239,8 +271,9 @@ def status_check_classes(spec, matcher):
             and (not changes["classes"] or kind in changes["classes"])]
 
 
-def named_guests(client, kind, matcher):
-    """Partitions or LPARs of every CPC the user may see whose name matches a names condition (with cpc-name)."""
+def named_guests(client, kind, matcher, place=None):
+    """Partitions or LPARs of every CPC the user may see that the names, cpcs and uris conditions name (with
+    cpc-name)."""
     try:
         items = client.list_permitted(kind)
     except HmcError as err:
@@ -251,11 +284,13 @@ def named_guests(client, kind, matcher):
             if client.cpc_guest_kind(cpc) == kind:
                 items.extend(dict(item, **{"cpc-name": cpc.get("name")})
                              for item in client.list_resources(cpc["object-uri"], kind))
+    place = place or ResourcePlace()
     return [dict(item, kind=kind) for item in items
-            if any(match(item.get("name") or "") for match in matcher.names)]
+            if (not matcher.names or any(match(item.get("name") or "") for match in matcher.names))
+            and place.holds_for_item(item.get("object-uri"), item.get("cpc-name"))]
 
 
-def current_state_events(client, spec, matcher, console):
+def current_state_events(client, spec, matcher, console, place=None):
     """The events the console's current state already satisfies (blocking calls; run after subscribing)."""
     events = []
     if job_check(spec, matcher):
@@ -267,8 +302,8 @@ def current_state_events(client, spec, matcher, console):
             unnamed.names, unnamed.classes = [], frozenset()
             if unnamed.accept(event):
                 events.append(event)
-    for kind in status_check_classes(spec, matcher):
-        for resource in named_guests(client, kind, matcher):
+    for kind in status_check_classes(spec, matcher, place):
+        for resource in named_guests(client, kind, matcher, place):
             event = status_event(resource, client.get_properties(resource["object-uri"]), console)
             if matcher.accept(event):
                 events.append(event)
@@ -278,9 +313,11 @@ def current_state_events(client, spec, matcher, console):
 class Collector:
     """Counts matching events; a notification repeating what the current state reported is not counted twice."""
 
-    def __init__(self, matcher, count):
+    def __init__(self, matcher, count, place=None, client=None):
         self.matcher = matcher
         self.count = count
+        self.place = place or ResourcePlace()
+        self.client = client  # reads the CPC of a resource for a cpcs condition
         self.found = []
         self.enough = asyncio.Event()
         self._jobs = set()
@@ -314,21 +351,74 @@ class Collector:
     async def take(self, event):
         if len(self.found) >= self.count or self.repeats_current_state(event.get("hmc") or {}):
             return
-        if self.matcher.accept(event):
+        if self.matcher.accept(event) and await self.in_place(event):
             self.add(event)
 
-
-async def collect(client, options, matcher, count, timeout, userid, password, current_state=True):
-    """Run a NotificationStream until count events matched or timeout; returns the matching events."""
-    collector = Collector(matcher, count)
-    options = dict(options)
-    if current_state:
-        async def check_current_state(stream):
+    async def in_place(self, event):
+        """The cpcs and uris conditions; the CPC of a partition or LPAR is read when the event does not say it."""
+        resource = (event.get("hmc") or {}).get("resource") or {}
+        verdict = self.place.decide(resource)
+        if verdict is None:
             loop = asyncio.get_running_loop()
-            collector.add_current(await loop.run_in_executor(
-                None, current_state_events, client, stream.spec, matcher, stream.console))
-        options["on_subscribed"] = check_current_state
-    stream = NotificationStream(client, options, collector.take, userid=userid, password=password)
+            resource["cpc"] = await loop.run_in_executor(None, self.place.cpc_of, self.client, resource["uri"])
+            verdict = resource["cpc"] in self.place.cpcs
+        return verdict
+
+
+class Progress:
+    """How far the stream got, to say what did not answer when the time is up before the wait began."""
+
+    def __init__(self):
+        self.receiver = None
+        self.subscribed = False
+        self.state_checked = False
+
+    def receiver_factory(self, limit):
+        """A Receiver factory for NotificationStream that remembers the connection and bounds its connect and
+        receipt waits by limit seconds (the task's timeout), whatever hmc_timeouts says."""
+        def make(*args, **kwargs):
+            for key in ("connect_timeout", "receipt_timeout"):
+                if key in kwargs or key == "connect_timeout":
+                    kwargs[key] = min(kwargs.get(key, RECEIVER_CONNECT_TIMEOUT), limit)
+            self.receiver = Receiver(*args, **kwargs)
+            return self.receiver
+        return make
+
+    def not_reached(self, client, timeout):
+        """NotReached naming what did not answer, or None when the wait was under way."""
+        console = client.host or ", ".join(client.hosts)
+        if not self.subscribed:
+            if self.receiver is None:
+                return NotReached(f"the console at {console} did not answer within {timeout}s (logon and "
+                                  "resolving the subscriptions)")
+            return NotReached(f"the STOMP broker at {self.receiver.where} did not answer within {timeout}s "
+                              "(TLS handshake, login or subscription receipt)")
+        if not self.state_checked:
+            return NotReached(f"the console at {console} did not answer within {timeout}s (reading the current "
+                              "state)")
+        return None
+
+
+async def collect(client, options, matcher, place, count, timeout, userid, password, current_state=True):
+    """Run a NotificationStream until count events matched or timeout; returns the matching events. NotReached
+    when the console or broker did not answer in time (the blocking calls are abandoned then: see
+    abandonable_threads)."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(AbandonableThreads())
+    collector = Collector(matcher, count, place=place, client=client)
+    progress = Progress()
+    options = dict(options)
+
+    async def subscribed(stream):
+        progress.subscribed = True
+        if current_state:
+            collector.add_current(await loop.run_in_executor(None, functools.partial(
+                current_state_events, client, stream.spec, matcher, stream.console, place)))
+        progress.state_checked = True
+
+    options["on_subscribed"] = subscribed
+    stream = NotificationStream(client, options, collector.take, userid=userid, password=password,
+                                receiver_factory=progress.receiver_factory(timeout))
     runner = asyncio.ensure_future(stream.run())
     waiter = asyncio.ensure_future(collector.enough.wait())
     await asyncio.wait({runner, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -337,6 +427,10 @@ async def collect(client, options, matcher, count, timeout, userid, password, cu
     await asyncio.gather(runner, waiter, return_exceptions=True)
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         raise runner.exception()
+    if not collector.enough.is_set():
+        failure = progress.not_reached(client, timeout)
+        if failure is not None:
+            raise failure
     return collector.found
 
 
@@ -347,6 +441,7 @@ def perform(task):
         check_broker_login(auth)
         spec = subs.validate(params["subscriptions"])
         matcher = matcher_of(params["conditions"] or {})
+        place = place_of(params["conditions"] or {})
     except ValueError as err:
         task.fail(str(err))
     if params["count"] < 1 or params["timeout"] <= 0 or params["heartbeat"] < 0:
@@ -357,10 +452,14 @@ def perform(task):
                "receiver_timeouts": receiver_timeouts(params["hmc_timeouts"])}
     started = time.monotonic()
     try:
-        events = asyncio.run(collect(task.client, options, matcher, params["count"], params["timeout"],
+        events = asyncio.run(collect(task.client, options, matcher, place, params["count"], params["timeout"],
                                      auth["userid"], auth["password"], current_state=params["current_state"]))
+    except NotReached as err:
+        task.fail(f"Cannot wait for notifications: {err}", found=False, events=[],
+                  waited=round(time.monotonic() - started, 3))
     except (ReceiverError, StreamFailed) as err:
-        task.fail(f"Receiving notifications failed: {err}")
+        task.fail(f"Receiving notifications failed: {err}", found=False, events=[],
+                  waited=round(time.monotonic() - started, 3))
     except subs.SubscriptionError as err:
         task.fail(str(err))
     waited = round(time.monotonic() - started, 3)

@@ -45,6 +45,9 @@ def test_shipped_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
     ("text: hello", "txt: hello", ":9: timeline[0].os_message.txt: unknown field"),
     ("  - at: 1\n", "  - at: one\n", ":8: timeline[0].at: must be of type integer or number"),
     ("{name: HMC9}", "{name: HMC9, type: z}", ":1: console.type: must be one of hmc, se"),
+    # A console sends a job's completion only to the session that started the job: no scenario can.
+    ("os_message: {resource: P1, text: hello}", "job_completion: {resource: P1}",
+     ":9: timeline[0].job_completion: a console sends a job's completion only to the session that started"),
 ])
 def test_invalid_scenario_names_file_line_and_field(tmp_path, old, new, where):
     path = tmp_path / "bad.yaml"

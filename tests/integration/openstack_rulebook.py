@@ -49,7 +49,7 @@ class OpenStackRulebook:
         work.mkdir(parents=True, exist_ok=True)
         self.work = work
         path = rulebook or work / "rulebook.yml"
-        if rulebook is None:
+        if rulebook is None:  # otherwise a rulebook file (a shipped one) with its own source options
             path.write_text(yaml.safe_dump(rulebook_yaml(source_args), sort_keys=False))
         (work / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))

@@ -120,7 +120,8 @@ class RabbitMQBroker:
                 self.stop()
                 raise RuntimeError(f"rabbitmq-server exited with {self._process.returncode}: {self.output()}")
             ready = subprocess.run([str(RABBIT_BIN / "rabbitmq-diagnostics"), "-n", self.node, "-q",
-                                    "check_port_connectivity"], env=self._env(), capture_output=True, timeout=60)
+                                    "check_port_connectivity"], env=self._env(), capture_output=True, timeout=60,
+                                   check=False)
             if ready.returncode == 0 and self._listening(self.port) and self._listening(self.tls_port):
                 break
             if time.monotonic() > deadline:

@@ -44,9 +44,9 @@ def test_a_module_rides_out_a_console_restart(hmcsim, tmp_path):
 
 def test_a_short_retry_period_fails_with_the_console_answer(hmcsim, tmp_path):
     auth = {"userid": "operator", "password": "operator-password", "ca_certs": hmcsim.ca_file}
+    short = {"retry_period": 0, "retries": 1, "retry_delay": 0.2}
     tasks = [{"zhmc.notifications.notification_topics_info": {
-        "hmc_host": hmcsim.hmc_host, "hmc_auth": auth, "hmc_timeouts": {"retry_period": 0, "retries": 1,
-                                                                          "retry_delay": 0.2}}}]
+        "hmc_host": hmcsim.hmc_host, "hmc_auth": auth, "hmc_timeouts": short}}]
     hmcsim.control.restart_console(down_seconds=60)
     rc, output = playbook(tmp_path, tasks)
     assert rc != 0

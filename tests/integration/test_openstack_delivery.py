@@ -48,8 +48,8 @@ def test_a_killed_source_loses_nothing_sent_while_it_was_down(rabbitmq, collecti
 
 
 def test_two_sources_in_one_pool_share_the_notifications(rabbitmq, collections, tmp_path):
-    first = OpenStackRulebook(collections, tmp_path / "one", rabbitmq.url(), {"pool": "eda-shared", "prefetch": 4})
-    second = OpenStackRulebook(collections, tmp_path / "two", rabbitmq.url(), {"pool": "eda-shared", "prefetch": 4})
+    first = OpenStackRulebook(collections, tmp_path / "one", rabbitmq.url(), {"pool": "eda-shared"})
+    second = OpenStackRulebook(collections, tmp_path / "two", rabbitmq.url(), {"pool": "eda-shared"})
     try:
         first.wait_listening()
         second.wait_listening()
@@ -62,3 +62,18 @@ def test_two_sources_in_one_pool_share_the_notifications(rabbitmq, collections, 
         second.stop()
     assert one and two, f"each source gets a share: {len(one)} and {len(two)}"
     assert sorted(one + two) == list(range(1, 41)), "together all, each once"
+
+
+def test_feedback_mode_acknowledges_after_the_engines_feedback(rabbitmq, collections, tmp_path):
+    rulebook = OpenStackRulebook(collections, tmp_path, rabbitmq.url(),
+                                 {"pool": "eda-feedback", "feedback": True, "feedback_timeout": 60},
+                                 extra_args=["--persistence-id", "zhmc-openstack-test"])
+    try:
+        rulebook.wait_listening()
+        publish(rabbitmq, range(1, 11))
+        events = rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 11)), "ten with feedback")
+        assert sorted(numbers_of(events)) == list(range(1, 11))
+        rulebook.wait_for(lambda _: rabbitmq.queue_depth("eda-feedback") == 0, "every notification acknowledged")
+    finally:
+        rulebook.stop()
+    assert "no feedback" not in rulebook.output()

@@ -70,7 +70,7 @@ def test_versioned_notifications_and_hostile_messages(rabbitmq, collections, tmp
         instance = new_id()
         deep = {}
         level = deep
-        for _ in range(400):
+        for _level in range(400):
             level["a"] = {}
             level = level["a"]
         publish_raw(rabbitmq, [

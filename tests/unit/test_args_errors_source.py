@@ -89,8 +89,6 @@ BAD = [
     (("subscriptions",), {"os_msgs": []}, "subscriptions: unknown key(s) os_msgs"),
     (("subscriptions",), {"os_messages": "PART1"}, "subscriptions.os_messages: expected a list of entries"),
     (("subscriptions",), {"os_messages": [{"partitions": ["P1"]}]}, "subscriptions.os_messages[0].cpc: required"),
-    (("subscriptions",), {"os_messages": [{"cpc": "CPC1", "partition_regex": "PROD("}]},
-     "subscriptions.os_messages[0].partition_regex: invalid regular expression"),
     (("subscriptions",), {"object_changes": {"types": ["status-chnage"]}},
      "subscriptions.object_changes.types: unknown type(s) status-chnage"),
     (("subscriptions",), {"jobs": "perhaps"}, "subscriptions.jobs: expected a boolean, got 'perhaps'"),

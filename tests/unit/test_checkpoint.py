@@ -78,8 +78,11 @@ def test_foreign_checkpoints_are_refused(tmp_path):
 
 
 def test_folder_problems_fail_at_load(tmp_path):
-    with pytest.raises(cp.CheckpointError, match=r"folder .*missing does not exist"):
-        cp.CheckpointFile(tmp_path / "missing" / "c.json", IDENTITY).load()
+    assert cp.CheckpointFile(tmp_path / "new" / "c.json", IDENTITY).load() is None
+    assert oct((tmp_path / "new").stat().st_mode & 0o777) == "0o700"
+    (tmp_path / "file").write_text("")
+    with pytest.raises(cp.CheckpointError, match=r"cannot make folder .*file/sub"):
+        cp.CheckpointFile(tmp_path / "file" / "sub" / "c.json", IDENTITY).load()
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)

@@ -14,7 +14,8 @@ MESSAGE_ID = "0B1C6F0E-3F5E-4A57-9D0C-2D9A1C1E4C11"
 META = {"message_id": MESSAGE_ID, "timestamp": "2026-12-01 13:40:00.123456"}
 
 
-def normalize(event_type, payload, priority="INFO", ctxt=None, metadata=META, **kwargs):
+def normalize(event_type, payload, priority="INFO", ctxt=None, metadata=None, **kwargs):
+    metadata = META if metadata is None else metadata
     return os_normalizer.normalize(ctxt or {}, "compute.kvm1", event_type, payload, metadata, priority,
                                    console=CONSOLE, **kwargs)
 
@@ -118,3 +119,9 @@ def test_never_raises_and_always_serializes(event_type, payload, metadata, ctxt,
                                     include_raw=True)
     json.dumps(event, allow_nan=False)
     assert event["openstack"]["type"] and event["meta"]["uuid"]
+
+
+def test_context_of_oslo_context_request_contexts():
+    ctxt = {"request_id": "req-2", "user": "u2", "project": "p2", "tenant": "ignored"}
+    context = normalize("compute.instance.update", {}, ctxt=ctxt)["openstack"]["context"]
+    assert (context["user_id"], context["project_id"]) == ("u2", "p2")

@@ -9,8 +9,9 @@ from ansible_collections.zhmc.notifications.plugins.module_utils import subscrip
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ({"os_messages": [{"cpc": "C", "partition_regex": "("}]},
-     "subscriptions.os_messages[0].partition_regex: invalid regular expression"),
+    ({"os_messages": [{"cpc": "C", "partition_regex": ""}], "jobs": True}, "give exactly one of"),
+    ({"os_messages": [{"cpc": "C", "partition_regex": 5}]},
+     "subscriptions.os_messages[0].partition_regex: expected a regular expression string"),
     ({"os_messages": [{"partitions": ["P"]}]}, "subscriptions.os_messages[0].cpc: required"),
     ({"os_messages": [{"cpc": "C"}]}, "subscriptions.os_messages[0]: give exactly one of"),
     ({"os_messages": [{"cpc": "C", "partitions": ["P"], "lpars": ["L"]}]}, "give exactly one of"),
@@ -81,3 +82,57 @@ def test_new_resource_matching():
     assert subs.matches_new_resource(spec, "logical-partition", "LP9", "C")
     assert subs.matches_new_resource(spec, "logical-partition", "LP9", "D") is None
     assert subs.matches_new_resource(spec, "partition", "LP9", "C") is None
+
+
+def test_a_missing_exact_name_is_an_error_at_the_first_resolution_and_a_warning_later(caplog):
+    spec = subs.validate({"os_messages": [{"cpc": "CPC1", "partitions": ["P1", "PRAT2", "P0"]}]})
+    with pytest.raises(subs.SubscriptionError) as caught:
+        subs.resolve(FakeClient(3), spec)
+    assert str(caught.value) == ("subscriptions.os_messages[0].partitions: no partition named 'PRAT2' on cpc 'CPC1' "
+                                 "(or no permission)")
+    spec = subs.validate({"os_messages": [{"cpc": "CPC1", "lpars": "P2"}]})
+    client = FakeClient(3)
+    assert list(subs.resolve(client, spec).resources) == ["/api/partitions/2"]
+    client.partitions.pop()  # P2 deleted while the source runs: the reconnect goes on
+    assert subs.resolve(client, spec).resources == {}
+    assert "no LPAR named 'P2' on cpc 'CPC1' (or no permission): not subscribed until it appears" in caplog.text
+    assert subs.matches_new_resource(spec, "logical-partition", "P2", "CPC1") is spec["os_messages"][0]
+
+
+class ConsoleFilter(FakeClient):
+    """A console whose name filter is not Python's: it answers with what its own filter selected."""
+
+    def __init__(self, selected):
+        super().__init__(0)
+        self.partitions = [{"object-uri": f"/api/partitions/{n}", "name": n, "status": "active"} for n in selected]
+        self.filters = []
+
+    def list_resources(self, cpc_uri, kind, name=None):
+        self.filters.append(name)
+        return list(self.partitions)
+
+
+@pytest.mark.parametrize("pattern", [r"PART\p{Digit}", r"\QPART\E[12]", "PART[0-9&&[^3]]"])
+def test_the_console_s_selection_is_taken_as_it_is(pattern):
+    """Java syntax that Python refuses or reads differently: the console's answer is not filtered again."""
+    spec = subs.validate({"os_messages": [{"cpc": "CPC1", "partition_regex": pattern}]})
+    client = ConsoleFilter(["PART1", "PART2"])
+    res = subs.resolve(client, spec)
+    assert sorted(r["name"] for r in res.resources.values()) == ["PART1", "PART2"]
+    assert client.filters == [pattern]
+    assert subs.matches_new_resource(spec, "partition", "PART2", "CPC1", client=client, cpc_uri="/api/cpcs/1")
+    assert subs.matches_new_resource(spec, "partition", "PART7", "CPC1", client=client,
+                                     cpc_uri="/api/cpcs/1") is None
+
+
+def test_the_console_s_refusal_of_a_pattern_names_the_option():
+    class Refusing(FakeClient):
+        def list_resources(self, cpc_uri, kind, name=None):
+            raise subs.HmcError("List partitions", "The name filter 'P(' is not a valid regular expression",
+                                status=400, reason=14)
+
+    spec = subs.validate({"os_messages": [{"cpc": "CPC1", "partition_regex": "P("}]})
+    with pytest.raises(subs.SubscriptionError, match=re.escape(
+            "subscriptions.os_messages[0].partition_regex: the console refused the regular expression 'P(': "
+            "The name filter 'P(' is not a valid regular expression")):
+        subs.resolve(Refusing(0), spec)

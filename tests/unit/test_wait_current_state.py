@@ -11,6 +11,7 @@ from ansible_collections.zhmc.notifications.plugins.modules.wait_for_notificatio
     Collector,
     current_state_events,
     matcher_of,
+    place_of,
 )
 
 CONSOLE = {"host": "hmc1", "type": "hmc"}
@@ -159,3 +160,57 @@ def test_a_job_completion_repeating_the_current_state_is_not_counted_twice():
     assert len(collector.found) == 1 and not collector.enough.is_set()
     asyncio.run(collector.take(live("job-completion", "/api/partitions/p1", job={"uri": "/api/jobs/2"})))
     assert len(collector.found) == 1, "another job does not match"
+
+
+class ParentClient:
+    """get_properties of partitions (with their parent CPC) and CPCs; counts the reads."""
+
+    def __init__(self):
+        self.reads = []
+        self.props = {"/api/partitions/a3": {"name": "PART3", "parent": "/api/cpcs/ca"},
+                      "/api/partitions/p3": {"name": "PART3", "parent": "/api/cpcs/c1"},
+                      "/api/cpcs/ca": {"name": "CPCA"}, "/api/cpcs/c1": {"name": "CPC1"}}
+
+    def get_properties(self, uri):
+        self.reads.append(uri)
+        if uri not in self.props:
+            raise HmcError("Get properties", "gone", status=404)
+        return self.props[uri]
+
+
+def test_cpcs_and_uris_conditions_on_notifications():
+    """Object notifications do not name the CPC: it is read once per resource and filled into the event."""
+    client = ParentClient()
+    collector = Collector(matcher_of({"names": ["PART3"]}), count=5, place=place_of({"cpcs": "CPC1"}), client=client)
+
+    async def feed():
+        for uri in ("/api/partitions/a3", "/api/partitions/p3", "/api/partitions/a3", "/api/partitions/gone"):
+            await collector.take({"hmc": {"type": "status-change",
+                                          "resource": {"uri": uri, "name": "PART3", "class": "partition"}}})
+
+    asyncio.run(feed())
+    assert [(e["hmc"]["resource"]["uri"], e["hmc"]["resource"]["cpc"]) for e in collector.found] == [
+        ("/api/partitions/p3", "CPC1")]
+    assert client.reads.count("/api/partitions/a3") == 1, "read once per resource"
+
+    by_uri = Collector(matcher_of({}), count=5, place=place_of({"uris": ["/api/partitions/p3"]}), client=client)
+    asyncio.run(by_uri.take({"hmc": {"resource": {"uri": "/api/partitions/a3", "cpc": "CPC1"}}}))
+    asyncio.run(by_uri.take({"hmc": {"resource": {"uri": "/api/partitions/p3"}}}))
+    assert [e["hmc"]["resource"]["uri"] for e in by_uri.found] == ["/api/partitions/p3"]
+
+
+def test_cpcs_and_uris_conditions_on_the_current_state():
+    client = FakeClient()
+    conditions = {"status": ["active", "stopped"], "uris": ["/api/partitions/p3"]}
+    [event] = current_state_events(client, STATUS, matcher_of(conditions), CONSOLE, place_of(conditions))
+    assert (event["hmc"]["resource"]["name"], event["hmc"]["resource"]["cpc"]) == ("PART3", "CPC1")
+    conditions = {"status": ["active", "operating"], "names": [".*"], "cpcs": ["CPC2"]}
+    [event] = current_state_events(client, STATUS, matcher_of(conditions), CONSOLE, place_of(conditions))
+    assert event["hmc"]["resource"]["name"] == "LP01"
+
+
+@pytest.mark.parametrize("bad", [[["CPC1"]], [""], 5, {"a": 1}])
+def test_cpcs_and_uris_are_exact_strings(bad):
+    for key in ("cpcs", "uris"):
+        with pytest.raises(ValueError, match=f"conditions.{key}: expected a string or a list of non-empty strings"):
+            place_of({key: bad})

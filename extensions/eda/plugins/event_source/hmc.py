@@ -21,6 +21,9 @@ import sys
 DOCUMENTATION = r"""
 ---
 short_description: Receive IBM Z HMC/SE notifications as events
+version_added: 1.0.0
+author:
+  - zhmc.notifications developers (@zhmc-notifications)
 description:
   - Subscribes to notifications of an IBM Z Hardware Management Console or Support Element (OS messages of
     partitions and LPARs, job completions, object changes, audit and security log entries, BCPii events) over
@@ -31,45 +34,229 @@ description:
   - The event layout is described in docs/events.md, every option in docs/source.md.
 options:
   hmc_host:
-    description: Console address C(host) or C(host:port) (WS API port, default 6794), or a list tried in order.
-      Falls back to the environment variable ZHMC_HOST.
+    description:
+      - Console address C(host) or C(host:port) (WS API port, default 6794), or a list of redundant consoles tried
+        in order. The notification broker is reached on the same host.
+      - Falls back to the environment variable E(ZHMC_HOST) (several consoles separated by commas).
     type: raw
     required: true
   hmc_auth:
-    description: Credentials and TLS settings (userid, password, session_id, session_credential, ca_certs,
-      verify), as for the modules. ZHMC_USERID, ZHMC_PASSWORD, ZHMC_CA_CERTS and ZHMC_VERIFY fill unset fields.
-      With session_id the given session is used and never logged off; without its session_credential (a
-      session from ibm.ibm_zhmc.zhmc_session) the broker login needs userid and password.
+    description:
+      - Credentials and TLS settings, as for the modules. Unset fields fall back to the environment variables
+        E(ZHMC_USERID), E(ZHMC_PASSWORD), E(ZHMC_CA_CERTS) and E(ZHMC_VERIFY); the EDA controller credential
+        type of this collection sets them (see docs/operations.md).
+      - With O(hmc_auth.userid) and O(hmc_auth.password) the source logs on at start, again after a console
+        restart, and logs off when it stops. With O(hmc_auth.session_id) it uses that session and never logs it
+        off.
     type: dict
     required: true
+    suboptions:
+      userid:
+        description: The console user.
+        type: str
+      password:
+        description: The password of O(hmc_auth.userid). Never logged, never in events.
+        type: str
+      session_id:
+        description:
+          - An existing session, for example from M(zhmc.notifications.session). Give O(hmc_auth.userid) and
+            O(hmc_auth.password) as well if the source should survive a console restart.
+        type: str
+      session_credential:
+        description:
+          - The session credential of O(hmc_auth.session_id), the broker login (works for users with MFA).
+            Without it (a session from ibm.ibm_zhmc.zhmc_session) the broker login needs O(hmc_auth.userid) and
+            O(hmc_auth.password).
+        type: str
+      ca_certs:
+        description:
+          - CA certificate file, or directory of PEM files, to verify the console's certificate for the WS API and
+            the broker. Unset, the system trust store is used.
+        type: path
+      verify:
+        description: Verify the console's certificate and host name. Turn it off only for a test console.
+        type: bool
+        default: true
   hmc_timeouts:
-    description: Timeouts and retries (connect, read, retry_period, retries, retry_delay), as for the modules;
-      see docs/source.md.
+    description:
+      - How long to wait for the console and how to retry WS API requests, as for the modules (see docs/source.md).
     type: dict
+    suboptions:
+      connect:
+        description: Seconds to set up a connection (TCP and TLS) to the WS API or the broker.
+        type: float
+        default: 10
+      read:
+        description: Seconds to wait for a WS API answer, and for the broker to confirm subscriptions.
+        type: float
+        default: 60
+      retry_period:
+        description:
+          - Seconds during which a request that is safe to repeat is retried while the console restarts (HTTP 503)
+            or cannot be reached. 0 retries it only O(hmc_timeouts.retries) times.
+        type: float
+        default: 600
+      retries:
+        description: How often any other request is retried (HTTP 503, or no connection could be made).
+        type: int
+        default: 2
+      retry_delay:
+        description: Seconds before the first retry; each further pause doubles, up to 30 seconds.
+        type: float
+        default: 1
   stomp_port:
     description: Port of the console's STOMP over TLS endpoint.
     type: int
     default: 61612
   subscriptions:
-    description: What to receive (os_messages, jobs, object_changes, audit, security, bcpii); see docs/source.md.
+    description:
+      - What to receive. Resolved into the console's topics at every (re)connect, because topics belong to a
+        session. A mistake names its key, for example C(subscriptions.os_messages[0].partition_regex).
     type: dict
     required: true
+    suboptions:
+      os_messages:
+        description:
+          - OS messages of partitions (DPM) or LPARs (classic). Each entry names a CPC and exactly one of
+            C(partitions), C(partition_regex), C(lpars) and C(lpar_regex). Partitions or LPARs added later that
+            match an entry are subscribed without a restart.
+        type: list
+        elements: dict
+        suboptions:
+          cpc:
+            description: The CPC name (exact).
+            type: str
+            required: true
+          partitions:
+            description: Partition names (DPM).
+            type: list
+            elements: str
+          partition_regex:
+            description: Regular expression matching partition names in full.
+            type: str
+          lpars:
+            description: LPAR names (classic mode).
+            type: list
+            elements: str
+          lpar_regex:
+            description: Regular expression matching LPAR names in full.
+            type: str
+          include_refresh:
+            description: Also the held messages the console sends again (refresh notifications).
+            type: bool
+            default: false
+      jobs:
+        description: Job completions of the source's session.
+        type: bool
+        default: false
+      object_changes:
+        description:
+          - Object notifications. V(true) for all types and classes, or a dictionary with C(types) (of
+            V(status-change), V(property-change), V(inventory-change), V(capacity-record-change)) and C(classes)
+            (resource classes such as V(partition) or V(logical-partition)).
+        type: raw
+      audit:
+        description: Audit log entries.
+        type: bool
+        default: false
+      security:
+        description: Security log entries.
+        type: bool
+        default: false
+      bcpii:
+        description: BCPii notifications through a Support Element (SE 2.16 or later).
+        type: list
+        elements: dict
+        suboptions:
+          cpc:
+            description: The CPC whose SE sends them.
+            type: str
+            required: true
+          targets:
+            description: CPC or partition/LPAR names, V(*) for all.
+            type: list
+            elements: str
+            default: ["*"]
+          events:
+            description: Event names such as V(os-message) or V(status-change), V(*) for all.
+            type: list
+            elements: str
+            default: ["*"]
+          owner_id:
+            description: Owner of the registrations, which are made again at every (re)connect.
+            type: str
+            default: zhmc.notifications
+          permanent:
+            description: Make the registrations permanent.
+            type: bool
+            default: false
   filters:
-    description: Drop events at the source; keys types, classes, names (regular expressions), message_codes
-      (shell patterns, or regular expressions with prefix C(re:)), exclude_refresh, held, priority, indicators
-      (z/OS message indicators C(*), C(@), C(+), C(none)) and severities. Lists, or one string with values
-      separated by commas outside brackets (see docs/source.md). OS messages that are dropped are decided from
-      their raw fields, before an event is built. Events the source makes up itself are never dropped.
+    description:
+      - Drop events at the source, before the rules engine sees them. All given conditions must hold; a list
+        means any of its values. OS messages that are dropped are decided from their raw fields, before an event
+        is built.
+      - Events the source makes up itself (connection-lost, connection-restored, notifications-missed,
+        parse-error, heartbeat-missed) are never dropped.
+      - List values may also be given as one string, values separated by commas outside brackets (see
+        docs/source.md).
     type: dict
+    suboptions:
+      types:
+        description: Notification types (C(hmc.type)), for example V(os-message), V(status-change).
+        type: list
+        elements: str
+      classes:
+        description: Resource classes, for example V(logical-partition).
+        type: list
+        elements: str
+      names:
+        description: Regular expressions matching the resource name in full.
+        type: list
+        elements: str
+      message_codes:
+        description: OS message codes as shell patterns (V(IEF*)), or regular expressions after V(re:).
+        type: list
+        elements: str
+      exclude_refresh:
+        description: Drop the held messages the console sends again (refresh).
+        type: bool
+        default: false
+      held:
+        description: Only OS messages waiting for a reply (V(false) those that are not).
+        type: bool
+      priority:
+        description: Only the console's priority messages (V(false) the others).
+        type: bool
+      indicators:
+        description: z/OS message indicators V(*) (system), V(@) (problem program), V(+), V(none).
+        type: list
+        elements: str
+      severities:
+        description: The event's C(hmc.severity), of V(info), V(warning), V(error), V(critical).
+        type: list
+        elements: str
   heartbeat:
     description: STOMP heart-beat interval in seconds; a connection silent for two intervals is declared lost.
       0 disables heart-beats.
     type: float
     default: 30
   reconnect:
-    description: Reconnect policy per outage; max_attempts (0 = unlimited), initial_delay and max_delay in seconds.
+    description:
+      - Reconnect policy per outage; every outage gets a fresh budget. A rejected login is never retried.
     type: dict
-    default: {max_attempts: 0, initial_delay: 1, max_delay: 60}
+    suboptions:
+      max_attempts:
+        description: Attempts per outage before the source fails; 0 is unlimited.
+        type: int
+        default: 0
+      initial_delay:
+        description: Seconds before the first attempt; the delay doubles with jitter after each failure.
+        type: float
+        default: 1
+      max_delay:
+        description: Largest delay between attempts, in seconds.
+        type: float
+        default: 60
   include_raw:
     description: Add the raw headers and body to each event (hmc.raw).
     type: bool
@@ -81,6 +268,12 @@ options:
   max_body:
     description: Largest notification body read, in bytes; larger bodies become parse-error events.
     type: int
+  session_check:
+    description: Seconds between checks that the console session still lives (one Get Notification Topics
+      request); a session that ended (logged off elsewhere, timed out) is treated like a lost connection.
+      0 disables the check.
+    type: float
+    default: 60
   bcpii_heartbeat:
     description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
       emitted after 1.5 intervals without one. 0 disables the check.
@@ -183,7 +376,11 @@ def _rearm_signal_handlers():
 
 
 async def main(queue, args):
-    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure."""
+    """Put console notifications on queue until cancelled; raises on bad args or an unrecoverable failure.
+
+    The stream logs on, and off when it stops (also when cancelled during start-up or a reconnect), within a
+    bounded time and without blocking the event loop.
+    """
     options = source_options.parse(args)
     cursors = RecoveryCursors()
     output = SourceOutput(queue, options, cursors, args.get("eda_feedback_queue"))
@@ -195,25 +392,15 @@ async def main(queue, args):
         client = HmcClient(warn=LOG.warning, **connection)
     except HmcError as err:
         raise ValueError(f"{source_options.PREFIX}{err}") from None
-    loop = asyncio.get_running_loop()
-    stream = NotificationStream(client, dict(options, cursors=cursors), output.put, userid=connection["userid"],
-                                password=connection["password"])
+    stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
+    stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
+                                password=connection["password"], owns_session=True)
     side = asyncio.ensure_future(output.run())
     try:
-        if not client.session_id:
-            await loop.run_in_executor(None, client.logon)
         await stream.run()
     finally:
         side.cancel()
         output.close()
-        # Also on cancellation: a session left behind counts against the console's session limit. Tried
-        # once: a console that is restarting must not hold the shutdown up for minutes.
-        client.stop_retrying()
-        if client.session_owned:
-            try:
-                client.logoff()
-            except HmcError as err:
-                LOG.warning("could not log off: %s", err)
 
 
 if __name__ == "__main__":

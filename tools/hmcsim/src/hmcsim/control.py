@@ -163,12 +163,34 @@ async def hide_topics(request: web.Request) -> web.Response:
     body = await _body(request)
     if body.get("topic_type") not in TOPIC_TYPES:
         raise ControlError(f"topic_type must be one of {', '.join(TOPIC_TYPES)}")
-    seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-        raise ControlError("seconds must be a positive number")
+    seconds = _positive(body.get("seconds"))
     console = request.app["sim"].console
     console.hidden_topic_types[body["topic_type"]] = time.monotonic() + seconds
     return web.json_response({"hidden": body["topic_type"], "seconds": seconds})
+
+
+async def freeze(request: web.Request) -> web.Response:
+    """{seconds}: WS API requests hang until then (a console that stops answering), then are answered."""
+    seconds = _positive((await _body(request)).get("seconds"))
+    request.app["sim"].console.frozen_until = time.monotonic() + seconds
+    return web.json_response({"frozen": seconds})
+
+
+async def os_renumber(request: web.Request) -> web.Response:
+    """{resource, next}: the resource's next OS message gets sequence number next (an OS that numbers anew)."""
+    body = await _body(request)
+    number = body.get("next")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise ControlError("next must be a non-negative integer")
+    resource = request.app["sim"].console.find(body["resource"])
+    resource.next_os_seq = number
+    return web.json_response({"resource": resource.name, "next": number})
+
+
+def _positive(seconds):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise ControlError("seconds must be a positive number")
+    return seconds
 
 
 def _getter(name: str):
@@ -194,6 +216,8 @@ def make_control_app(sim) -> web.Application:
     app.router.add_post("/raw-frame", raw_frame)
     app.router.add_post("/end-sessions", end_sessions)
     app.router.add_post("/hide-topics", hide_topics)
+    app.router.add_post("/freeze", freeze)
+    app.router.add_post("/os-renumber", os_renumber)
     for path, kind in (("os-message", "os_message"), ("storm", "storm"), ("drop", "drop_connections"),
                        ("stall", "stall_heartbeats"), ("restart", "restart"), ("shutting-down", "shutting_down"),
                        ("status", "status_change"), ("fail-next-job", "fail_next_job")):

@@ -5,7 +5,6 @@ Pure state with no I/O, shared by the WS API, the STOMP endpoint, the control AP
 
 import collections
 import itertools
-import re
 import secrets
 import time
 import uuid
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 
 from hmcsim import properties
 from hmcsim.errors import ApiError
+from hmcsim.java_regex import JavaRegexError, java_fullmatch
 from hmcsim.scenario import CpcSpec, Guest, Scenario, UserSpec
 
 URI_BASE = {"cpc": "/api/cpcs", "partition": "/api/partitions", "logical-partition": "/api/logical-partitions"}
@@ -108,12 +108,12 @@ class Session:
 
 
 def java_full_match(pattern: str | None, value: str) -> bool:
-    """The console's name filter: a full-match regular expression (Java and Python agree for usual patterns)."""
+    """The console's name filter: a full-match Java regular expression, translated for Python (java_regex)."""
     if pattern is None:
         return True
     try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error as exc:
+        return java_fullmatch(pattern, value)
+    except JavaRegexError as exc:
         raise ApiError(400, 14, f"The name filter {pattern!r} is not a valid regular expression: {exc}") from None
 
 
@@ -145,6 +145,7 @@ class Console:
         self.generation = 1
         self.down_until = 0.0
         self.hidden_topic_types: dict[str, float] = {}  # topic type -> monotonic time it is offered again
+        self.frozen_until = 0.0  # WS API requests are answered only after this monotonic time (freeze)
         self._session_counter = itertools.count(1)
         for cpc in scenario.cpcs:
             self._add_cpc(cpc)

@@ -75,6 +75,14 @@ class ControlClient:
         """Leave topic_type out of Get Notification Topics for seconds."""
         return self._post("/hide-topics", topic_type=topic_type, seconds=seconds)
 
+    def freeze(self, seconds: float) -> dict:
+        """WS API requests hang for seconds (a frozen console), then are answered."""
+        return self._post("/freeze", seconds=seconds)
+
+    def os_renumber(self, resource: str, next_number: int) -> dict:
+        """The resource's next OS message gets sequence number next_number."""
+        return self._post("/os-renumber", resource=resource, next=next_number)
+
     def stall_heartbeats(self, seconds: float) -> dict:
         return self._post("/stall", seconds=seconds)
 

@@ -6,6 +6,7 @@ Console-level operations (console properties, logs, Submit Requests) are in hmcs
 
 import asyncio
 import json
+import time
 
 from aiohttp import web
 
@@ -62,6 +63,9 @@ async def error_middleware(request: web.Request, handler):
     latency = request.app["latency_ms"]
     if latency:
         await asyncio.sleep(latency / 1000)
+    frozen = request.app["console"].frozen_until - time.monotonic()
+    if frozen > 0:  # a console that hangs: the request is answered only after the freeze
+        await asyncio.sleep(frozen)
     try:
         request.app["console"].check_up()
         return await handler(request)
@@ -72,11 +76,11 @@ async def error_middleware(request: web.Request, handler):
 
 
 async def version(request: web.Request) -> web.Response:
+    """Query API Version. API features are not part of it: a console lists them with List API Features."""
     console: Console = request.app["console"]
     return web.json_response({"api-major-version": console.api_version[0],
                               "api-minor-version": console.api_version[1], "hmc-version": console.hmc_version,
-                              "hmc-name": console.name, "api-feature-list": ["bcpii-notifications"]
-                              if console.api_features else []})
+                              "hmc-name": console.name})
 
 
 async def logon(request: web.Request) -> web.Response:

@@ -1,0 +1,265 @@
+"""The notification stream under faults a console shows (issue 10 items 1, 3, 4, 5, 8, 12), against hmcsim.
+
+Each test fails on the stream as it was before connection supervision and delivery were separated; hmcsim's
+own record (STOMP connections, sessions) is checked as well as the events. Times are generous bounds.
+"""
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import yaml
+from test_source_helpers import RunningSource, of_type, run, source_args, until_subscribed
+
+MINIMAL = Path(__file__).resolve().parents[2] / "tools/hmcsim/src/hmcsim/scenarios/minimal.yaml"
+OS_PART1 = {"os_messages": [{"cpc": "CPC1", "partitions": ["PART1"]}]}
+FAST = {"initial_delay": 0.2, "max_delay": 0.5}
+
+
+def scenario_file(tmp_path, **console):
+    data = yaml.safe_load(MINIMAL.read_text())
+    data["console"].update(console)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def os_events(events):
+    return [e for e in events if e["hmc"]["type"] == "os-message"]
+
+
+def os_code(event):
+    return event["hmc"]["type"] == "os-message" and event["hmc"]["os_message"]["code"]
+
+
+def has_code(code):
+    return lambda e: os_code(e) == code
+
+
+def stream_threads():
+    return [t for t in threading.enumerate() if t.name.startswith(("zhmc-call", "zhmc-stomp")) and t.is_alive()]
+
+
+async def settled(condition, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(condition)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+# -- item 1 ---------------------------------------------------------------------------------------------------
+
+def test_reconnect_during_a_storm_neither_deadlocks_nor_doubles(hmcsim_factory, tmp_path):
+    """The receipt of the new subscriptions must not sit behind frames nobody drains; the old connection is
+    closed, and nothing is delivered twice."""
+    sim = hmcsim_factory(scenario_file(tmp_path, os_history=50000), subscribe_delay_ms=500)
+    subscriptions = {**OS_PART1, "object_changes": {"types": ["status-change"]}}
+
+    async def scenario():
+        async with RunningSource(source_args(sim, subscriptions, reconnect=FAST)) as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.storm, "PART1", 1500, 4)
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(sim.control.drop_connections)
+            restored = await source.wait_for(of_type("connection-restored"), timeout=60)
+            assert restored["hmc"]["attempts"] >= 1
+            await asyncio.sleep(4)  # the storm ends
+            end = (await asyncio.to_thread(sim.control.os_message, "PART1", "END0001I storm over"))["sequence-number"]
+            await source.wait_for(has_code("END0001I"), timeout=120)
+            numbers = [e["hmc"]["os_message"]["sequence_number"] for e in os_events(source.seen)]
+            others = [e["hmc"].get("error") or e["hmc"]["type"] for e in source.seen
+                      if e["hmc"]["type"] != "os-message"]
+            assert numbers == list(range(numbers[0], end + 1)), f"every OS message once, in order; also: {others}"
+            assert not [e for e in source.seen if e["hmc"]["type"] == "notifications-missed"]
+            conns = await asyncio.to_thread(sim.control.stomp_connections)
+            assert len(conns) == 1, f"the failed or old connections are closed: {conns}"
+            await asyncio.to_thread(sim.control.set_status, "PART2", "stopped")
+            await asyncio.to_thread(sim.control.set_status, "PART2", "active")
+            await source.wait_for(of_type("status-change", status__new="active"), timeout=30)
+            changes = [e for e in source.seen if e["hmc"]["type"] == "status-change"]
+            assert [c["hmc"]["status"]["new"] for c in changes] == ["stopped", "active"], "each once"
+
+    run(scenario())
+
+
+# -- item 3 ---------------------------------------------------------------------------------------------------
+
+def test_messages_written_before_a_runtime_channel_opens_are_delivered(hmcsim_factory):
+    """PART3 comes up and writes BOOT001I-003I before the source has its channel open: all four arrive."""
+    sim = hmcsim_factory("minimal", latency_ms=150)
+    sim.control.os_message("PART1", "OLD0001I keeps PART1 busy")
+    subscriptions = {"os_messages": [{"cpc": "CPC1", "partitions": ["PART1", "PART3"]}]}
+
+    async def scenario():
+        async with RunningSource(source_args(sim, subscriptions, reconnect=FAST)) as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.set_status, "PART3", "active")
+            for index in range(1, 4):
+                await asyncio.to_thread(sim.control.os_message, "PART3", f"BOOT00{index}I coming up")
+            await settled(lambda: any(len(c.get("subscriptions") or []) >= 3 for c in sim.control.stomp_connections()),
+                          what="PART3 subscribed")
+            await asyncio.to_thread(sim.control.os_message, "PART3", "BOOT004I up")
+            await source.wait_for(has_code("BOOT004I"), timeout=30)
+            codes = [os_code(e) for e in os_events(source.seen)]
+            assert codes == ["BOOT001I", "BOOT002I", "BOOT003I", "BOOT004I"], codes
+
+    run(scenario())
+
+
+# -- item 4 ---------------------------------------------------------------------------------------------------
+
+def test_a_topic_missing_for_a_moment_is_retried(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+    subscriptions = {**OS_PART1, "audit": True}
+
+    async def scenario():
+        async with RunningSource(source_args(sim, subscriptions, reconnect=FAST)) as source:
+            await until_subscribed(sim, 3)
+            await asyncio.to_thread(sim.control.hide_topics, "audit-notification", 3)
+            await asyncio.to_thread(sim.control.drop_connections)
+            await source.wait_for(of_type("connection-restored"), timeout=60)
+            await asyncio.to_thread(sim.control.os_message, "PART1", "AFT0001I still here")
+            await source.wait_for(has_code("AFT0001I"), timeout=30)
+
+    run(scenario())
+
+
+def test_a_broker_hanging_up_after_connected_is_retried(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+
+    async def scenario():
+        async with RunningSource(source_args(sim, OS_PART1, reconnect={"initial_delay": 0.05, "max_delay": 0.1})) \
+                as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.drop_connections, refuse_seconds=3, refuse_with="after-connected")
+            await source.wait_for(of_type("connection-restored"), timeout=60)
+            logins = await asyncio.to_thread(sim.control.stomp_logins)
+            assert logins["refused"] >= 2, logins
+            await asyncio.to_thread(sim.control.os_message, "PART1", "AFT0001I still here")
+            await source.wait_for(has_code("AFT0001I"), timeout=30)
+
+    run(scenario())
+
+
+def test_a_long_outage_repeats_connection_lost(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+
+    async def scenario():
+        async with RunningSource(source_args(sim, OS_PART1, reconnect={"initial_delay": 0.05, "max_delay": 0.1})) \
+                as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.drop_connections, refuse_seconds=30)
+            first = await source.wait_for(of_type("connection-lost"), timeout=30)
+            assert not first["hmc"].get("ongoing")
+            again = await source.wait_for(of_type("connection-lost"), timeout=30)
+            assert again["hmc"]["ongoing"] is True and again["hmc"]["attempts"] == 10
+            assert again["hmc"]["outage_seconds"] > 0 and again["hmc"]["reason"]
+
+    run(scenario())
+
+
+# -- item 5 ---------------------------------------------------------------------------------------------------
+
+def test_an_ended_session_is_noticed_and_replaced(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+
+    async def scenario():
+        async with RunningSource(source_args(sim, OS_PART1, reconnect=FAST, session_check=1)) as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.end_sessions)
+            await asyncio.to_thread(sim.control.os_message, "PART1", "GAP0001I while the session is gone")
+            lost = await source.wait_for(of_type("connection-lost"), timeout=30)
+            assert "session" in lost["hmc"]["reason"]
+            await source.wait_for(of_type("connection-restored"), timeout=60)
+            await asyncio.to_thread(sim.control.os_message, "PART1", "NEW0001I in the new session")
+            await source.wait_for(has_code("NEW0001I"), timeout=30)
+            assert [os_code(e) for e in os_events(source.seen)] == ["GAP0001I", "NEW0001I"]
+            assert len(await asyncio.to_thread(sim.control.sessions)) == 1
+
+    run(scenario())
+
+
+# -- item 8 ---------------------------------------------------------------------------------------------------
+
+def test_stopping_during_start_up_leaves_no_session_or_connection(hmcsim_factory):
+    sim = hmcsim_factory("minimal", latency_ms=400)
+    subscriptions = {"os_messages": [{"cpc": "CPC1", "partition_regex": "PART.*"}], "jobs": True}
+
+    async def scenario():
+        source = RunningSource(source_args(sim, subscriptions))
+        await source.__aenter__()
+        await settled(lambda: sim.control.sessions(), what="logged on")
+        await asyncio.sleep(0.5)  # in the middle of resolving the subscriptions
+        await source.__aexit__(None, None, None)
+        await settled(lambda: not stream_threads(), what="no worker or STOMP thread left")
+        await settled(lambda: sim.control.sessions() == [] and sim.control.stomp_connections() == [],
+                      what="no session and no STOMP connection")
+        logons = (await asyncio.to_thread(sim.control.logons))["ok"]
+        # What was still under way when the source stopped must not log on again afterwards (it did, when the
+        # resolving thread found the session logged off): watch for a while that nothing comes back.
+        await asyncio.sleep(8)
+        assert await asyncio.to_thread(sim.control.sessions) == []
+        assert (await asyncio.to_thread(sim.control.logons))["ok"] == logons
+
+    run(scenario())
+
+
+def test_shutdown_with_a_frozen_console_is_bounded_and_does_not_block_the_loop(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+
+    async def scenario():
+        source = RunningSource(source_args(sim, OS_PART1))
+        await source.__aenter__()
+        await until_subscribed(sim, 2)
+        await asyncio.to_thread(sim.control.freeze, 40)
+        gaps = []
+
+        async def ticker():
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.05)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        ticking = asyncio.ensure_future(ticker())
+        started = time.monotonic()
+        await source.__aexit__(None, None, None)
+        took = time.monotonic() - started
+        ticking.cancel()
+        assert took < 20, f"stopping took {took:.1f}s with a frozen console"
+        assert max(gaps) < 3, f"the event loop was blocked for {max(gaps):.1f}s"
+        assert await asyncio.to_thread(sim.control.stomp_connections) == []
+        # Once the console answers again, the logoff that was still under way ends the session.
+        await settled(lambda: sim.control.sessions() == [], timeout=120, what="session logged off")
+
+    run(scenario())
+
+
+# -- item 12 --------------------------------------------------------------------------------------------------
+
+def test_a_backward_jump_is_a_new_numbering_with_a_notice(hmcsim_factory):
+    sim = hmcsim_factory("minimal")
+
+    async def scenario():
+        async with RunningSource(source_args(sim, OS_PART1)) as source:
+            await until_subscribed(sim, 2)
+            await asyncio.to_thread(sim.control.os_renumber, "PART1", 5000)
+            for index in range(1, 3):
+                await asyncio.to_thread(sim.control.os_message, "PART1", f"OLD000{index}I")
+            await asyncio.to_thread(sim.control.os_renumber, "PART1", 0)
+            for index in range(1, 3):
+                await asyncio.to_thread(sim.control.os_message, "PART1", f"NEW000{index}I")
+            await source.wait_for(has_code("NEW0002I"), timeout=30)
+            codes = [os_code(e) for e in os_events(source.seen)]
+            assert codes == ["OLD0001I", "OLD0002I", "NEW0001I", "NEW0002I"], codes
+            reset = [e for e in source.seen if e["hmc"]["type"] == "sequence-reset"]
+            assert len(reset) == 1 and reset[0]["hmc"]["previous_sequence"] == 5001
+            assert reset[0]["hmc"]["sequence"] == 0 and reset[0]["hmc"]["severity"] == "warning"
+
+    run(scenario())
