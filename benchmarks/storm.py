@@ -16,6 +16,7 @@ Baseline, in the same run with the same rulebook process: the same ten held mess
 at every rate, the slowest reply within 1.5x the baseline's slowest.
 """
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -48,7 +49,10 @@ class Responder:
     def __init__(self, rig: Rig, collections: Path, sim, stomp_port: int, label: str):
         self.sim = sim
         work = rig.dir / label
-        work.mkdir(parents=True, exist_ok=True)
+        # A fresh state file: the responder would rightly refuse to answer what a previous run's claims name
+        # (same console, partition URI, sequence number and reply id in a new hmcsim).
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         values = {**ds.sim_connection(sim, work / "state"), "stomp_port": stomp_port, "hmc_systems": SUBSCRIPTIONS,
                   "held_message_replies": demo_replies()}
         values["hmc_ca_certs"] = rig.certs["ca"]

@@ -111,7 +111,7 @@ class DeliveryTracker:
         if index is None:
             return False
         now = self._clock()
-        for _ in range(index):
+        for _skipped in range(index):
             earlier = self._unpassed.popleft()
             earlier.state = PASSED
             earlier.passed_at = now

@@ -549,15 +549,19 @@ class HmcClient:
     def stop_partition(self, uri, name=None):
         return self._start_job(uri, "stop", "Stop", name)
 
-    def activate_lpar(self, uri, name=None):
-        return self._start_job(uri, "activate", "Activate", name)
+    def activate_lpar(self, uri, name=None, force=False):
+        """Activate Logical Partition. Without force the console refuses (job 500 reason 263) to activate an
+        LPAR that is operating; with it, it activates the LPAR again, ending the operating system it runs."""
+        return self._start_job(uri, "activate", "Activate", name, {"force": bool(force)})
 
-    def deactivate_lpar(self, uri, name=None):
-        return self._start_job(uri, "deactivate", "Deactivate", name)
+    def deactivate_lpar(self, uri, name=None, force=False):
+        """Deactivate Logical Partition. Without force the console refuses (job 500 reason 263) to deactivate an
+        LPAR that is operating; with it, it deactivates the LPAR, ending the operating system it runs."""
+        return self._start_job(uri, "deactivate", "Deactivate", name, {"force": bool(force)})
 
-    def _start_job(self, uri, action, verb, name):
+    def _start_job(self, uri, action, verb, name, body=None):
         """Run an asynchronous operation and return its job URI."""
-        result = self.post(f"{uri}/operations/{action}", {}, f"{verb} {describe(uri, name)}")
+        result = self.post(f"{uri}/operations/{action}", body or {}, f"{verb} {describe(uri, name)}")
         return result["job-uri"]
 
     # -- API features and BCPii ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ DEFAULTS = {
     "durable_queues": False,
     "include_raw": False,
     "heartbeat": 60,
-    "prefetch": 64,
+    "prefetch": 512,
     "reconnect": {"max_attempts": 0, "initial_delay": 1.0, "max_delay": 30.0},
     "feedback": False,
     "feedback_timeout": 120.0,

@@ -48,6 +48,7 @@ class SourceOutput:
                                        timeout=options["feedback_timeout"])
         self.store = None
         self._writer = None
+        self._announced = set()
         if options["checkpoint"]:
             self.store = CheckpointFile(options["checkpoint"], identity(
                 options["connection"]["hosts"], options["subscriptions"]["os_messages"]))
@@ -77,9 +78,12 @@ class SourceOutput:
 
     async def put(self, event):
         token = self.tracker.before_put(event)
-        if token.uri is not None and self._writer is not None and not self._writer.knows(token.uri):
+        if token.uri is not None and self._writer is not None and token.uri not in self._announced \
+                and not self._writer.knows(token.uri):
             # The first event of a resource the file does not know yet: write its cursor first, or a restart
             # would start that resource afresh from the console's newest message and skip what came between.
+            # Once per resource: one the stream could not seed appears in the file only after this event.
+            self._announced.add(token.uri)
             await self.write_now()
         await self._queue.put(event)
         self.tracker.after_put(token)

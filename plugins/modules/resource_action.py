@@ -47,6 +47,19 @@ options:
       - Seconds to wait for the job (or for a partition on its way) with O(wait=true) before failing.
     type: int
     default: 600
+  force:
+    description:
+      - For V(activate) and V(deactivate), sent to the console as C(force). Without it the console refuses to
+        deactivate an LPAR that is C(operating) (or to activate one that became C(operating) meanwhile). It
+        accepts the job and then fails it with HTTP status 500, reason code 263, and the LPAR keeps its status.
+        With O(wait=true) the module then fails with a message that says to set O(force=true).
+      - V(true) on V(deactivate) stops the operating system that runs in the LPAR, without shutting it down;
+        on V(activate) of an LPAR that is operating by the time the job runs, it activates the LPAR again,
+        which also ends its operating system. Shut the operating system down first where that matters.
+      - An LPAR that is C(not-operating) (no operating system runs) is deactivated without force.
+      - The console's Start and Stop Partition have no force; V(true) with V(start) or V(stop) is an error.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.
@@ -79,6 +92,17 @@ EXAMPLES = r"""
     action: activate
     wait: false
   register: activation
+
+- name: Deactivate an operating LPAR (this stops the operating system that runs in it)
+  zhmc.notifications.resource_action:
+    hmc_host: hmc1.example.com
+    hmc_auth:
+      userid: "{{ hmc_userid }}"
+      password: "{{ hmc_password }}"
+    cpc_name: CPC1
+    name: LP41
+    action: deactivate
+    force: true
 """
 
 RETURN = r"""
@@ -144,9 +168,10 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.module_base imp
 class Action:
     """What one action does: to which class, with which client method, and which statuses mean what for it."""
 
-    def __init__(self, resource_class, method, done, target, toward=(), away=()):
+    def __init__(self, resource_class, method, done, target, toward=(), away=(), forceable=False):
         self.resource_class = resource_class
         self.method = method
+        self.forceable = forceable  # whether the console's operation takes force (and refuses without it)
         self.done = done        # statuses in which there is nothing to do
         self.target = target    # the status the action leads to
         self.toward = toward    # transitional statuses on the way to done: nothing to start, maybe to wait for
@@ -156,10 +181,13 @@ class Action:
 ACTIONS = {
     "start": Action("partition", "start_partition", ("active", "degraded"), "active", ("starting",), ("stopping",)),
     "stop": Action("partition", "stop_partition", ("stopped",), "stopped", ("stopping",), ("starting",)),
-    "activate": Action("logical-partition", "activate_lpar", ("operating",), "operating"),
-    "deactivate": Action("logical-partition", "deactivate_lpar", ("not-activated",), "not-activated"),
+    "activate": Action("logical-partition", "activate_lpar", ("operating",), "operating", forceable=True),
+    "deactivate": Action("logical-partition", "deactivate_lpar", ("not-activated",), "not-activated",
+                         forceable=True),
 }
 POLL_SECONDS = 2
+FORCE_REQUIRED = 263
+"""The job-reason-code with which the console fails an LPAR operation that it performs only with force."""
 
 
 def wait_for_status(task, uri, name, action, before):
@@ -196,14 +224,26 @@ def wait_for_job(task, job_uri, name):
     code = result["status_code"] or 0
     if result["status"] != "complete" or code >= 400:
         detail = (result["results"] or {}).get("message") or f"status {result['status']}, code {code}"
-        task.fail(f"the {task.params['action']} job for {name!r} failed: {detail}", job_uri=job_uri, job=result,
-                  changed=True)
+        task.fail(f"the {task.params['action']} job for {name!r} failed: {detail}{force_hint(task, result)}",
+                  job_uri=job_uri, job=result, changed=True)
     return result
+
+
+def force_hint(task, job):
+    """What to do about a job the console failed for want of force; empty for any other failure."""
+    action_name = task.params["action"]
+    if job["reason_code"] != FORCE_REQUIRED or task.params["force"] or not ACTIONS[action_name].forceable:
+        return ""
+    return (f" (reason {FORCE_REQUIRED}: the console does not {action_name} an operating LPAR without force; "
+            f"set force: true to {action_name} it anyway, which stops the operating system that runs in it)")
 
 
 def perform(task):
     action_name = task.params["action"]
     action = ACTIONS[action_name]
+    if task.params["force"] and not action.forceable:
+        task.fail(f"force applies to activate and deactivate (LPARs) only: the console's {action_name} of a "
+                  f"partition takes no force")
     uri, kind, props = locate_guest(task)
     name = props.get("name")
     if kind != action.resource_class:
@@ -225,7 +265,8 @@ def perform(task):
     result["changed"] = True
     if task.check_mode:
         return result
-    result["job_uri"] = getattr(task.client, action.method)(uri, name=name)
+    force = {"force": task.params["force"]} if action.forceable else {}
+    result["job_uri"] = getattr(task.client, action.method)(uri, name=name, **force)
     if task.params["wait"]:
         result["job"] = wait_for_job(task, result["job_uri"], name)
     return result
@@ -238,6 +279,7 @@ def main():
             **GUEST_OPTIONS,
             "wait": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 600},
+            "force": {"type": "bool", "default": False},
         },
         **GUEST_RULES,
     ).run(perform)

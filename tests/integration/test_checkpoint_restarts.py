@@ -172,11 +172,10 @@ def test_sigkill_during_a_storm_loses_nothing_and_answers_once(hmcsim_factory, c
         # answers it (no kill ends its playbook).
         marker = sim.control.os_message("LP01", "IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'.", held=True,
                                         reply_id=LAST_REPLY_ID)["sequence-number"]
-        eventually(lambda: marker in {seq for seq, _ in run.events}, "the last message", run)
+        eventually(lambda: marker in _numbers([run]), "the last message", run)
         eventually(lambda: _replies(sim).get(LAST_REPLY_ID), "the answer to the last held message", run)
         # Everything written, also the console's IEE600I after each reply, reaches the last run.
-        seen = lambda: {seq for r in runs for seq, _ in r.events}  # noqa: E731
-        eventually(lambda: _idle(sim, run) and seen() >= set(range(written(sim))), "every OS message", run)
+        eventually(lambda: _idle(sim, run) and _numbers(runs) >= set(range(written(sim))), "every OS message", run)
         rc = ds.stop_rulebook(run.process)
         run._reader.join(10)
     finally:
@@ -187,16 +186,16 @@ def test_sigkill_during_a_storm_loses_nothing_and_answers_once(hmcsim_factory, c
     assert rc == 0, (tmp_path / "ansible-rulebook.log").read_text()[-3000:]
 
     total = written(sim)
-    delivered = [seq for r in runs for seq, _ in r.events]
-    assert set(delivered) == set(range(total)), f"lost: {sorted(set(range(total)) - set(delivered))[:20]}"
+    delivered = _numbers(runs)
+    assert delivered == set(range(total)), f"lost: {sorted(set(range(total)) - set(delivered))[:20]}"
     uuids = {}
     for r in runs:
         for seq, uuid in r.events:
             assert uuids.setdefault(seq, uuid) == uuid, f"OS message {seq} came again with another meta.uuid"
     duplicates = 0
     for index, cursor in enumerate(cursors_at_kill):
-        before = {seq for r in runs[:index + 1] for seq, _ in r.events}
-        again = [seq for seq, _ in runs[index + 1].events if seq in before]
+        before = _numbers(runs[:index + 1])
+        again = [seq for seq, _uuid in runs[index + 1].events if seq in before]
         # A restart resumes right after the checkpoint: only what it did not cover comes again.
         assert all(seq > cursor for seq in again), (cursor, again[:10])
         assert runs[index + 1].events[0][0] == cursor + 1, (cursor, runs[index + 1].events[:3])
@@ -220,6 +219,11 @@ def _replies(sim):
             key = command["replied-to"] or command["text"].split()[1].split(",")[0]
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def _numbers(runs):
+    """The OS message sequence numbers the engine received in these runs."""
+    return {seq for run in runs for seq, _uuid in run.events}
 
 
 def _idle(sim, run):

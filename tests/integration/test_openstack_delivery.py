@@ -48,8 +48,8 @@ def test_a_killed_source_loses_nothing_sent_while_it_was_down(rabbitmq, collecti
 
 
 def test_two_sources_in_one_pool_share_the_notifications(rabbitmq, collections, tmp_path):
-    first = OpenStackRulebook(collections, tmp_path / "one", rabbitmq.url(), {"pool": "eda-shared", "prefetch": 4})
-    second = OpenStackRulebook(collections, tmp_path / "two", rabbitmq.url(), {"pool": "eda-shared", "prefetch": 4})
+    first = OpenStackRulebook(collections, tmp_path / "one", rabbitmq.url(), {"pool": "eda-shared"})
+    second = OpenStackRulebook(collections, tmp_path / "two", rabbitmq.url(), {"pool": "eda-shared"})
     try:
         first.wait_listening()
         second.wait_listening()

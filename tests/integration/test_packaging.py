@@ -34,7 +34,9 @@ def test_artifact_holds_the_collection_and_no_dev_files(collections):
     assert modules_of(root) == modules_of(CHECKOUT)
     for shipped in ("extensions/eda/plugins/event_source/hmc.py", "meta/runtime.yml", "meta/extensions.yml",
                     "requirements.txt", "playbooks/held_message_reply.yml", "extensions/eda/rulebooks/demo.yml",
-                    "roles/held_message_responder/tasks/main.yml", "docs/events.md", "LICENSE"):
+                    "roles/held_message_responder/tasks/main.yml", "docs/events.md", "LICENSE",
+                    "extensions/eda/plugins/event_source/openstack.py", "requirements-openstack.txt",
+                    "extensions/eda/decision-environment-openstack.yml", "docs/openstack.md"):
         assert (root / shipped).is_file(), shipped
     for dev_only in ("tools", "benchmarks", "tests/integration", "tests/unit", ".ci", "Makefile", "conftest.py"):
         assert not (root / dev_only).exists(), dev_only

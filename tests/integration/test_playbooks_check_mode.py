@@ -44,11 +44,22 @@ def cases(sim):
         "connection_health": (event(sim, "PART1", "connection-lost", reason="test"), {}),
         "escalate": (event(sim, "PART1", "status-change", status={"new": "stopped"}),
                      {"escalation_reason": "test"}),
+        "openstack_instance_report": (openstack_event(), {"report_reason": "instance vm1 entered ERROR"}),
     }
 
 
+def openstack_event():
+    """An instance-entered-ERROR event as the openstack source makes it."""
+    return {"openstack": {"type": "instance.update", "event_type": "instance.update", "severity": "error",
+                          "resource": {"class": "instance", "id": "6f2c9b1e-0000-4000-8000-000000000001",
+                                       "name": "vm1"},
+                          "state": "error", "old_state": "active", "request_id": "req-1",
+                          "payload": {"host": "kvm1", "fault": {"message": "No valid host"}}},
+            "meta": {"uuid": "0b1c6f0e-3f5e-4a57-9d0c-2d9a1c1e4c11"}}
+
+
 COVERED = {"held_message_reply", "message_action", "restart_resource", "forward_log_entry", "connection_health",
-           "escalate"}
+           "escalate", "openstack_instance_report"}
 
 
 def test_every_playbook_is_covered():
@@ -80,6 +91,7 @@ def test_playbooks_change_nothing_in_check_mode(hmcsim_factory, collections, tmp
     # They would have acted: the responder would reply, the restart would start a job ...
     assert "Send the reply from the table" in results["held_message_reply"].stdout
     assert "changed: [localhost]" in results["restart_resource"].stdout
+    assert "ESCALATED: instance vm1 entered ERROR" in results["openstack_instance_report"].stdout
     console = sim.control.state()
     assert console["os-commands"] == []
     assert console["jobs"] == []

@@ -30,7 +30,7 @@ def test_defaults():
     assert result["targets"] == [{"topic": "notifications", "exchange": None}]
     assert result["priorities"] == list(options.PRIORITIES)
     assert result["pool"] is None and result["tls"] is None and result["feedback_queue"] is None
-    assert result["prefetch"] == 64 and result["heartbeat"] == 60
+    assert result["prefetch"] == 512 and result["heartbeat"] == 60
     assert result["reconnect"] == {"max_attempts": 0, "initial_delay": 1.0, "max_delay": 30.0}
 
 

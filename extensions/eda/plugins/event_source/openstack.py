@@ -76,7 +76,7 @@ options:
   prefetch:
     description: Largest number of notifications RabbitMQ sends before the source acknowledged them.
     type: int
-    default: 64
+    default: 512
   reconnect:
     description: Reconnect policy per outage; max_attempts (0 = unlimited), initial_delay and max_delay in seconds.
     type: dict
