@@ -193,7 +193,7 @@ def test_stopping_during_start_up_leaves_no_session_or_connection(hmcsim_factory
     async def scenario():
         source = RunningSource(source_args(sim, subscriptions))
         await source.__aenter__()
-        await settled(lambda: sim.control.sessions(), what="logged on")
+        await settled(sim.control.sessions, what="logged on")
         await asyncio.sleep(0.5)  # in the middle of resolving the subscriptions
         await source.__aexit__(None, None, None)
         await settled(lambda: not stream_threads(), what="no worker or STOMP thread left")
