@@ -18,13 +18,13 @@ KEYSTORE_PASSWORD = "bench-only"
 
 
 def make_certificates(directory: Path) -> dict:
-    """CA and server certificate for 127.0.0.1/localhost (PEM) plus a PKCS#12 keystore for the broker."""
+    """CA and server certificate for 127.0.0.1, 127.0.0.2 and localhost (PEM) plus a PKCS#12 keystore for the broker."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, load_pem_private_key, pkcs12
 
     from hmcsim.certs import make_certificates as hmcsim_certificates
 
-    ca, cert, key = hmcsim_certificates(directory, ["127.0.0.1", "localhost"])
+    ca, cert, key = hmcsim_certificates(directory, ["127.0.0.1", "127.0.0.2", "localhost"])
     keystore = directory / "broker.p12"
     keystore.write_bytes(pkcs12.serialize_key_and_certificates(
         b"broker", load_pem_private_key(key.read_bytes(), None), x509.load_pem_x509_certificate(cert.read_bytes()),

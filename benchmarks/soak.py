@@ -6,9 +6,13 @@ connections, stalled heart-beats (half-open for 12 s), console restarts (new ses
 storm during a reconnect (1,000/s on PART1 with the connection dropped in the middle of it), killed sessions
 (ended on the console while the broker connection stays up) and an IPL of PART7 (stopped at start: it comes
 up, writes its boot messages and a held WTOR at once, before the source can have its channel open, and is
-stopped again later). PART6 is quiet: it writes only during outages (three messages right after each drop).
+stopped again later) and, twice in each round, a console failover: two hmcsim instances (127.0.0.1 and
+127.0.0.2) manage the CPC, the one in use is killed and the source must move to the other one; the killed one
+comes back 20 s later (once the source is subscribed on the other one) as the standby of the next failover
+(consoles.py says how both number the messages).
+PART6 is quiet: it writes only during outages (three messages right after each drop and each failover).
 The source runs with heartbeat 5 s, session_check 5 s and its default reconnect policy, subscribed to the OS
-messages of PART1-4, 6 and 7 and to status changes.
+messages of PART1-4, 6 and 7 and to status changes, with both consoles in hmc_host.
 
 Reported: OS messages in (what hmcsim produced for each partition after the source was subscribed) vs out
 (what reached the queue), lost and duplicated ones (by sequence number per partition), reconnects,
@@ -22,6 +26,7 @@ import statistics
 import time
 
 from bench_lib import table
+from consoles import Consoles
 from events import EventLog
 from recovery import SCENARIO
 from rig import Rig
@@ -37,28 +42,46 @@ IPL_GUEST = "      - {name: PART7, status: stopped, os_name: ZOS7, os_type: MVS}
 SUBSCRIBED = "PART[1-467]"
 SUBSCRIPTIONS_UP = 6
 """STOMP subscriptions of a source that is up: PART1-4 and PART6 (PART7 is stopped) and the object topic."""
-FAULTS = ("drop", "stall", "restart", "storm-drop", "session-kill", "ipl")
+FAULTS = ("drop", "failover", "stall", "restart", "storm-drop", "failover", "session-kill", "ipl")
 IPL_STOP_AFTER = 20
+BACK_AFTER = 20
+"""Seconds (scaled) after a failover, and not before the source is subscribed on the other console, until the
+killed console is up again (back too early, it would take the source back before the source moved)."""
+QUIET_BEFORE_FAILOVER = 5
+"""The storms on the console in use end this many seconds before a failover (see consoles.py)."""
 
 
-def _quiet_writes(sim) -> None:
+def _quiet_writes(consoles: Consoles) -> None:
     for index in range(3):
-        sim.control.os_message("PART6", f"QUI{index:04d}I written during an outage")
+        consoles.os_message("PART6", f"QUI{index:04d}I written during an outage")
 
 
-def _ipl(sim) -> None:
+def _ipl(consoles: Consoles) -> None:
     """PART7 comes up and writes at once (the source sees the status change only afterwards)."""
-    sim.control.set_status("PART7", "active")
-    sim.control.os_message("PART7", "IEA371I SYS1.IPLPARM ON DEVICE 0A80 SELECTED FOR IPL PARAMETERS")
-    sim.control.os_message("PART7", "IEA101A SPECIFY SYSTEM PARAMETERS FOR z/OS", held=True, reply_id=1)
+    consoles.set_status("PART7", "active")
+    consoles.os_message("PART7", "IEA371I SYS1.IPLPARM ON DEVICE 0A80 SELECTED FOR IPL PARAMETERS")
+    consoles.os_message("PART7", "IEA101A SPECIFY SYSTEM PARAMETERS FOR z/OS", held=True, reply_id=1)
     for index in range(3):
-        sim.control.os_message("PART7", f"IPL{index:04d}I boot step {index}")
+        consoles.os_message("PART7", f"IPL{index:04d}I boot step {index}")
 
 
-def _fault(sim, kind: str) -> None:
+def _storms(consoles: Consoles, now: float, schedule: list, seconds: float) -> None:
+    """The steady storms on the console in use, until shortly before the next failover (or the end)."""
+    until = next((t - QUIET_BEFORE_FAILOVER for t, kind in schedule if kind == "failover" and t > now), seconds + 30)
+    for name, rate in STORMS.items():
+        consoles.in_use.control.storm(name, rate, until - now)
+
+
+def _fault(consoles: Consoles, kind: str, log: EventLog, start: dict) -> str:
+    """Run one fault; returns its name as counted (a failover the source had not caught up with is marked)."""
+    sim = consoles.in_use
     if kind == "drop":
         sim.control.drop_connections(refuse_seconds=3)
-        _quiet_writes(sim)
+        _quiet_writes(consoles)
+    elif kind == "failover":
+        caught_up = consoles.fail_over(lambda console: _caught_up(console, log, start))
+        _quiet_writes(consoles)
+        return kind if caught_up else "failover (source behind)"
     elif kind == "stall":
         sim.control.stall_heartbeats(12)
     elif kind == "restart":
@@ -70,72 +93,96 @@ def _fault(sim, kind: str) -> None:
     elif kind == "session-kill":
         sim.control.end_sessions()
     else:
-        _ipl(sim)
+        _ipl(consoles)
+    return kind
+
+
+def _caught_up(sim, log: EventLog, start: dict) -> bool:
+    """The source has delivered the last OS message of every subscribed partition that wrote one."""
+    last: dict[str, int] = {}
+    for uri, seq, _ in list(log.os):
+        last[uri] = max(seq, last.get(uri, -1))
+    return all(last.get(r["object-uri"], -1) >= r["os-messages"] - 1 for r in sim.control.resources()
+               if re.fullmatch(SUBSCRIBED, r["name"] or "") and r["os-messages"] > start[r["object-uri"]])
 
 
 def run(minutes: float) -> str:
     seconds = minutes * 60
     # Short smoke runs compress the schedule so that every kind of fault still happens.
-    scale = min(1.0, minutes / 10)
+    scale = min(1.0, minutes / 15)
     fault_every, burst_every, status_every = FAULT_EVERY * scale, BURST_EVERY * scale, STATUS_EVERY * scale
     rig = Rig("soak")
     faults: dict[str, int] = dict.fromkeys(FAULTS, 0)
+    count = int(seconds // fault_every) + 1
+    schedule = [t_kind for t_kind in zip((fault_every * n for n in range(1, count)), itertools.cycle(FAULTS))
+                if t_kind[0] < seconds]
     fault_log: list[tuple[float, str]] = []
     try:
         scenario = rig.dir / "soak.yaml"
         scenario.write_text(SCENARIO + STATUS_GUEST + QUIET_GUEST + IPL_GUEST)
-        sim = rig.start_sim(str(scenario), heartbeat_ms=1000)
-        args = rig.source_args(sim, {"os_messages": [{"cpc": "CPC1", "partition_regex": SUBSCRIBED}],
-                                     "object_changes": {"types": ["status-change"]}}, heartbeat=5, session_check=5)
+        consoles = Consoles(rig, str(scenario), heartbeat_ms=1000)
+        args = rig.source_args(consoles.in_use, {"os_messages": [{"cpc": "CPC1", "partition_regex": SUBSCRIBED}],
+                                                 "object_changes": {"types": ["status-change"]}},
+                               heartbeat=5, session_check=5, hmc_host=consoles.hmc_hosts)
         source = rig.source("soak-source", args, mode="soak",
                             extra=["--rss-every", "10", "--max-seconds", str(seconds + 300)])
         log = EventLog(source)
-        _until_subscribed(sim)
-        start = {r["object-uri"]: r["os-messages"] for r in sim.control.resources()}
-        for name, rate in STORMS.items():
-            sim.control.storm(name, rate, seconds + 30)
+        _until_subscribed(consoles.in_use)
+        start = {r["object-uri"]: r["os-messages"] for r in consoles.in_use.control.resources()}
+        _storms(consoles, 0, schedule, seconds)
         started = time.monotonic()
-        kinds = itertools.cycle(FAULTS)
-        ipl_stop = None
+        kinds = iter(schedule)
+        ipl_stop = back = None
         next_fault, next_burst, next_status = fault_every, burst_every, status_every
         status_cycle = itertools.cycle(("degraded", "active"))
         while (elapsed := time.monotonic() - started) < seconds:
             if elapsed >= next_fault:
-                kind = next(kinds)
+                _, kind = next(kinds)
                 fault_log.append((time.time(), kind))
-                _fault(sim, kind)
-                faults[kind] += 1
+                counted = _fault(consoles, kind, log, start)
+                faults[counted] = faults.get(counted, 0) + 1
                 next_fault += fault_every
                 if kind == "ipl":
                     ipl_stop = elapsed + IPL_STOP_AFTER * scale
+                if kind == "failover":
+                    now = time.monotonic() - started
+                    _storms(consoles, now, schedule, seconds)
+                    back = now + BACK_AFTER * scale
             if ipl_stop is not None and elapsed >= ipl_stop:
-                sim.control.set_status("PART7", "stopped")
+                consoles.set_status("PART7", "stopped")
                 ipl_stop = None
+            if back is not None and elapsed >= back and _subscribed(consoles.in_use):
+                consoles.bring_back()
+                back = None
             if elapsed >= next_burst:
                 fault_log.append((time.time(), "burst"))
-                sim.control.storm("PART2", 400, 5)
+                consoles.in_use.control.storm("PART2", 400, 5)
                 next_burst += burst_every
             if elapsed >= next_status:
-                sim.control.set_status("PART5", next(status_cycle))
+                consoles.set_status("PART5", next(status_cycle))
                 next_status += status_every
             if source.proc.poll() is not None:
                 raise RuntimeError(f"the source exited: {source.log_tail()}")
             time.sleep(0.5)
         # Let storms end and the last outage heal, then compare with what hmcsim produced.
         time.sleep(45)
-        resources = sim.control.resources()
+        resources = consoles.in_use.control.resources()
         produced = {r["object-uri"]: (start[r["object-uri"]], r["os-messages"]) for r in resources
                     if re.fullmatch(SUBSCRIBED, r["name"] or "")}
         rig.end(source)
-        leaked = sim.control.sessions()
+        leaked = consoles.sessions()
     finally:
         rig.stop()
-    return _report(log, produced, faults, minutes, fault_log, len(leaked))
+    return _report(log, produced, faults, minutes, fault_log, leaked)
+
+
+def _subscribed(sim) -> bool:
+    return sum(len(c.get("subscriptions") or []) for c in sim.control.stomp_connections()) >= SUBSCRIPTIONS_UP
 
 
 def _until_subscribed(sim, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while sum(len(c.get("subscriptions") or []) for c in sim.control.stomp_connections()) < SUBSCRIPTIONS_UP:
+    while not _subscribed(sim):
         if time.monotonic() > deadline:
             raise TimeoutError(f"the source did not subscribe within {timeout}s")
         time.sleep(0.1)
