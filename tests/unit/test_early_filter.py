@@ -26,11 +26,11 @@ texts = st.one_of(
     st.floats(allow_nan=False), st.lists(st.text(max_size=3), max_size=2),
 )
 entry_objects = st.fixed_dictionaries({}, optional={
-        "message-text": texts, "is-held": flags, "is-priority": flags, "is-refresh": flags, "sound-alarm": flags,
-        "sequence-number": st.one_of(st.integers(-5, 70000), st.sampled_from(["17", " 18 ", "x"]), st.none()),
-        "timestamp": st.one_of(st.integers(-1, 2_000_000_000_000), st.text(max_size=5)),
-        "message-id": st.one_of(st.text(max_size=4), st.integers()), "prompt-text": st.text(max_size=4),
-        "os-name": st.sampled_from(["ZOS1", None, 3])})
+    "message-text": texts, "is-held": flags, "is-priority": flags, "is-refresh": flags, "sound-alarm": flags,
+    "sequence-number": st.one_of(st.integers(-5, 70000), st.sampled_from(["17", " 18 ", "x"]), st.none()),
+    "timestamp": st.one_of(st.integers(-1, 2_000_000_000_000), st.text(max_size=5)),
+    "message-id": st.one_of(st.text(max_size=4), st.integers()), "prompt-text": st.text(max_size=4),
+    "os-name": st.sampled_from(["ZOS1", None, 3])})
 entries = st.one_of(entry_objects, entry_objects, entry_objects, st.none(), st.integers(), st.text(max_size=5))
 # Mostly well-formed OS message notifications (where both paths must agree exactly), some of every other kind.
 os_lists = st.lists(entries, min_size=1, max_size=4).map(lambda items: {"os-messages": items})
