@@ -101,6 +101,7 @@ class DeliveryTracker:
         self._unpassed.append(entry)
         if entry.uri is not None:
             self._by_uri.setdefault(entry.uri, collections.deque()).append(entry)
+        self._settle()
 
     def acknowledge(self, uuid):
         """The engine returned the event with this meta.uuid on the feedback queue; False if none is in flight."""
@@ -117,7 +118,13 @@ class DeliveryTracker:
             earlier.passed_at = now
         self._unpassed.popleft().state = ACKNOWLEDGED
         self.acknowledged += 1
+        self._settle()
         return True
+
+    def held(self):
+        """Entries kept in memory, counted or not: bounded by the events in flight, whether or not a
+        checkpoint is ever written (a source without one must not keep every OS message)."""
+        return sum(len(entries) for entries in self._by_uri.values()) + len(self._unpassed)
 
     def in_flight(self):
         """Tracked events not counted yet."""
@@ -135,6 +142,8 @@ class DeliveryTracker:
         return dict(snapshot, cursors=cursors)
 
     def _settle(self):
+        """Drop each resource's leading entries that count as delivered; called after every put and
+        acknowledgement so that memory stays bounded by what is in flight."""
         now = self._clock()
         for uri in list(self._by_uri):
             entries = self._by_uri[uri]

@@ -143,3 +143,14 @@ def test_the_checkpoint_never_passes_an_event_that_is_neither_acknowledged_nor_s
         mine = [(seq, index < taken and not dropped) for index, (u, seq, _x, dropped) in enumerate(sent) if u == uri]
         if mine and all(ok for _seq, ok in mine):
             assert checkpoint[uri] == mine[-1][0]
+
+
+def test_memory_stays_bounded_by_the_events_in_flight_without_a_checkpoint():
+    """A source without a checkpoint never asks for held_back(): the tracker must still forget what counted."""
+    for feedback in (False, True):
+        stream = _Stream({"feedback": feedback, "clock": _Clock()})
+        for seq in range(11, 5011):
+            uuid = stream.deliver(A, seq)
+            if feedback:
+                stream.tracker.acknowledge(uuid)
+        assert stream.tracker.held() <= 2
