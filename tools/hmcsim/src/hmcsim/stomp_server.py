@@ -36,6 +36,9 @@ class StompConnection:
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=server.queue_size)
         self.session_seq = itertools.count(0)
         self.message_seq = itertools.count(1)
+        self.numbering = asyncio.Lock()
+        """Held from numbering a MESSAGE to its enqueue: a delivery waiting on a full queue must not be overtaken
+        by a later one (asyncio.Lock is fair), or the client sees session-sequence-nr out of order."""
         self.send_every = 0.0
         self.expect_every = 0.0
         self.last_read = time.monotonic()
@@ -269,7 +272,8 @@ class StompServer:
         for conn in list(self.connections.values()):
             for sub_id, sub_topic in list(conn.subscriptions.items()):
                 if sub_topic == topic and not conn.closed:
-                    await conn.enqueue(self._message(conn, sub_id, topic, headers, body))
+                    async with conn.numbering:
+                        await conn.enqueue(self._message(conn, sub_id, topic, headers, body))
 
     @staticmethod
     def _message(conn: StompConnection, sub_id: str, topic: str, headers: dict, body: str | bytes) -> bytes:
