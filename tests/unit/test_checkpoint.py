@@ -2,6 +2,10 @@
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 
 import pytest
 from hypothesis import given, settings
@@ -83,16 +87,45 @@ def test_folder_problems_fail_at_load(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(cp.CheckpointError, match=r"cannot make folder .*file/sub"):
         cp.CheckpointFile(tmp_path / "file" / "sub" / "c.json", IDENTITY).load()
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+    assert_unwritable_folder_fails_at_load()
+
+
+UNWRITABLE_PROBE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.zhmc.notifications.plugins.module_utils import checkpoint as cp
+try:
+    cp.CheckpointFile(sys.argv[2], cp.identity(["hmc1:6794"], [])).load()
+except cp.CheckpointError as err:
+    print(err)
+"""
+
+
+def assert_unwritable_folder_fails_at_load():
+    """A folder the source's user cannot write to is refused at load. Root writes anywhere, so under root
+    (as in CI) the check runs as user nobody in a child process instead of being skipped."""
+    base = tempfile.mkdtemp(prefix="zhmc-checkpoint-")
     try:
+        os.chmod(base, 0o755)
+        locked = os.path.join(base, "locked")
+        os.mkdir(locked, 0o500)
         if os.access(locked, os.W_OK):
-            pytest.skip("running as root: permissions are not enforced")
-        with pytest.raises(cp.CheckpointError, match="is not writable"):
-            cp.CheckpointFile(locked / "c.json", IDENTITY).load()
+            # .../<root>/ansible_collections/zhmc/notifications/plugins/module_utils/checkpoint.py
+            root = cp.__file__
+            for _level in range(6):
+                root = os.path.dirname(root)
+            answer = subprocess.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                 UNWRITABLE_PROBE, root, os.path.join(locked, "c.json")],
+                capture_output=True, text=True, check=True, timeout=60).stdout
+        else:
+            with pytest.raises(cp.CheckpointError) as raised:
+                cp.CheckpointFile(os.path.join(locked, "c.json"), IDENTITY).load()
+            answer = str(raised.value)
+        assert "is not writable" in answer
     finally:
-        locked.chmod(0o700)
+        os.chmod(os.path.join(base, "locked"), 0o700)
+        shutil.rmtree(base)
 
 
 class _Clock:
