@@ -13,6 +13,7 @@ import platform
 import queue
 import shlex
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -66,6 +67,22 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def ratio_rounds(rounds: int, kinds: tuple[str, str], measure, ratio) -> tuple[list[list[str]], float]:
+    """Rate two receivers in ``rounds`` rounds, alternating which goes first so that neither always meets a warm
+    (or a tired) machine; the ratio is taken within a round. ``measure(kind, number)`` gives a rate,
+    ``ratio(rates)`` the round's ratio from {kind: rate}. Returns table rows (round, the two rates in the order of
+    ``kinds``, ratio; then the median row) and the median ratio."""
+    rows, ratios = [], []
+    for number in range(rounds):
+        order = kinds if number % 2 == 0 else kinds[::-1]
+        rates = {kind: measure(kind, number) for kind in order}
+        ratios.append(ratio(rates))
+        rows.append([str(number + 1), *(f"{rates[kind]:,.0f}" for kind in kinds), f"{ratios[-1]:.2f}"])
+    median = statistics.median(ratios)
+    rows.append(["median", "", "", f"{median:.2f}"])
+    return rows, median
 
 
 def free_port() -> int:

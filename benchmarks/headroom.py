@@ -15,12 +15,11 @@ Rounds alternate the order of the receivers; ratios are taken within a round.
 
 import json
 import re
-import statistics
 import subprocess
 import threading
 import time
 
-from bench_lib import BENCH_DIR, REPO_ROOT, table
+from bench_lib import BENCH_DIR, REPO_ROOT, ratio_rounds, table
 from rig import Rig
 from throughput import SUBSCRIPTIONS, _one
 from zos_load import os_message_body, texts
@@ -76,20 +75,15 @@ def _whole_storm_rate(rig: Rig, kind: str, label: str, count: int, sim) -> float
 
 def run_filtered(count: int, rounds: int) -> str:
     rig = Rig("filtered")
-    rows, ratios = [], []
     try:
         rig.start_broker()
         sim = rig.start_sim(no_stomp=True)
         _whole_storm_rate(rig, "a", "warmup", min(count, 20_000), sim)
-        for number in range(rounds):
-            order = ("a", "f") if number % 2 == 0 else ("f", "a")
-            got = {kind: _whole_storm_rate(rig, kind, f"{kind}{number}", count, sim) for kind in order}
-            ratios.append(got["f"] / got["a"])
-            rows.append([str(number + 1), f"{got['a']:,.0f}", f"{got['f']:,.0f}", f"{ratios[-1]:.2f}"])
+        rows, median = ratio_rounds(
+            rounds, ("a", "f"), lambda kind, number: _whole_storm_rate(rig, kind, f"{kind}{number}", count, sim),
+            lambda rates: rates["f"] / rates["a"])
     finally:
         rig.stop()
-    median = statistics.median(ratios)
-    rows.append(["median", "", "", f"{median:.2f}"])
     return "\n".join([
         f"{count:,} OS messages per receiver and round through ActiveMQ over TLS, every {HELD_EVERY}th held; "
         f"(f) = the source with filters {json.dumps(RESPONDER_FILTERS)} (keeps 1 %), (a) = bare stomp.py listener. "
@@ -157,23 +151,19 @@ def _engine_rate(rig: Rig, label: str, count: int) -> float:
 
 def run_headroom(count: int, rounds: int) -> str:
     rig = Rig("headroom")
-    rows, ratios = [], []
+
+    def measure(kind, number):
+        if kind == "c":
+            return _one(rig, "c", f"c{number}", count, sim)["rate"]
+        return _engine_rate(rig, f"engine{number}", min(count, ENGINE_COUNT))
+
     try:
         rig.start_broker()
         sim = rig.start_sim(no_stomp=True)
         _one(rig, "a", "warmup", min(count, 20_000), sim)
-        for number in range(rounds):
-            order = ("c", "e") if number % 2 == 0 else ("e", "c")
-            got = {}
-            for kind in order:
-                got[kind] = (_one(rig, "c", f"c{number}", count, sim)["rate"] if kind == "c"
-                             else _engine_rate(rig, f"engine{number}", min(count, ENGINE_COUNT)))
-            ratios.append(got["c"] / got["e"])
-            rows.append([str(number + 1), f"{got['c']:,.0f}", f"{got['e']:,.0f}", f"{ratios[-1]:.2f}"])
+        rows, median = ratio_rounds(rounds, ("c", "e"), measure, lambda rates: rates["c"] / rates["e"])
     finally:
         rig.stop()
-    median = statistics.median(ratios)
-    rows.append(["median", "", "", f"{median:.2f}"])
     return "\n".join([
         f"{count:,} OS message events per round for (c), {min(count, ENGINE_COUNT):,} for the engine: (c) the "
         "source unfiltered through ActiveMQ over TLS with a counting queue; engine = ansible-rulebook, one rule "

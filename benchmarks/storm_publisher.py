@@ -13,34 +13,19 @@ Held messages look as z/OS shows them on a console: ``*10 IEF238D PAYROLL - REPL
 with is-held true, so the demo's reply table answers them.
 """
 
-import json
 import sys
 import time
 
 from bench_lib import emit
-from publisher import Publisher, frame
+from publisher import Publisher
 from zos_load import texts
 
 HELD_TEXT = "*{id:02d} IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
 
 
 class StormPublisher(Publisher):
-    def held_frame(self, reply_id: int) -> bytes:
-        now_ms = int(time.time() * 1000)
-        headers = {"destination": "/topic/" + self.args.topic, "notification-type": "os-message",
-                   "session-sequence-nr": self.gseq, "global-sequence-nr": self.gseq,
-                   "object-uri": self.args.object_uri, "object-id": self.args.object_uri.rsplit("/", 1)[-1],
-                   "class": self.args.object_class, "name": self.args.name, "timestamp": now_ms}
-        body = {"os-messages": [{
-            "message-text": HELD_TEXT.format(id=reply_id), "message-id": str(reply_id),
-            "sequence-number": self.os_seq, "os-name": "ZOS1", "sound-alarm": True, "is-priority": False,
-            "is-refresh": False, "prompt-text": "", "is-held": True, "timestamp": now_ms}]}
-        self.gseq += 1
-        self.os_seq += 1
-        return frame("SEND", headers, json.dumps(body, separators=(",", ":")).encode())
-
     def held(self, reply_id: int) -> None:
-        data = self.held_frame(reply_id)
+        data = self.encode(HELD_TEXT.format(id=reply_id), held=True)
         created = time.time()
         self.sock.sendall(data)
         emit(event="held", reply_id=reply_id, t=created)

@@ -54,6 +54,26 @@ def to_bool(value, option, default):
     raise ValueError(f"{option}: expected a boolean, got {value!r}")
 
 
+def reject_unknown(names, allowed, option, noun="key"):
+    """Refuse names outside ``allowed`` with one message everywhere: the option, what is wrong, what is known."""
+    unknown = sorted({str(name) for name in names} - {str(name) for name in allowed})
+    if unknown:
+        raise ValueError(f"{option}: unknown {noun}(s) {', '.join(unknown)}; expected {', '.join(map(str, allowed))}")
+
+
+def option_dict(value, option, allowed, ignored=()):
+    """A dictionary option ('' and None mean empty) whose keys are all known; ValueError names the option.
+
+    ``ignored`` are keys that are accepted but not listed as expected (what ansible-rulebook itself adds).
+    """
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{option}: expected a dictionary, got {type(value).__name__}")
+    reject_unknown(set(value) - set(ignored), allowed, option)
+    return value
+
+
 def _optional_str(value, option):
     """'' and None mean unset; anything else must be a string."""
     if value is None or value == "":
@@ -114,13 +134,7 @@ def parse_hmc_host(value):
 
 def parse_hmc_auth(value):
     """Validate ``hmc_auth`` and return it with every field present: strings or None, ``verify`` a bool."""
-    if value is None or value == "":
-        value = {}
-    if not isinstance(value, dict):
-        raise ValueError(f"hmc_auth: expected a dictionary, got {type(value).__name__}")
-    unknown = sorted(set(value) - set(AUTH_FIELDS))
-    if unknown:
-        raise ValueError(f"hmc_auth: unknown option(s) {', '.join(unknown)}; expected {', '.join(AUTH_FIELDS)}")
+    value = option_dict(value, "hmc_auth", AUTH_FIELDS)
     auth = {name: _optional_str(value.get(name), f"hmc_auth.{name}") for name in AUTH_FIELDS if name != "verify"}
     auth["verify"] = to_bool(value.get("verify"), "hmc_auth.verify", default=True)
     if auth["userid"] and not auth["password"]:
@@ -160,14 +174,7 @@ def _timeout_value(value, name, default):
 
 def parse_hmc_timeouts(value):
     """Validate ``hmc_timeouts`` and return it with every field (defaults for unset ones)."""
-    if value is None or value == "":
-        value = {}
-    if not isinstance(value, dict):
-        raise ValueError(f"hmc_timeouts: expected a dictionary, got {type(value).__name__}")
-    unknown = sorted(set(value) - set(TIMEOUT_DEFAULTS))
-    if unknown:
-        raise ValueError(f"hmc_timeouts: unknown option(s) {', '.join(unknown)}; "
-                         f"expected {', '.join(TIMEOUT_DEFAULTS)}")
+    value = option_dict(value, "hmc_timeouts", tuple(TIMEOUT_DEFAULTS))
     return {name: _timeout_value(value.get(name), name, default) for name, default in TIMEOUT_DEFAULTS.items()}
 
 

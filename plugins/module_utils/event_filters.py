@@ -16,7 +16,7 @@ __metaclass__ = type  # noqa: UP001
 import fnmatch
 import re
 
-from ansible_collections.zhmc.notifications.plugins.module_utils.connection import to_bool
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import option_dict, reject_unknown, to_bool
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_envelope import SEVERITIES
 
 SYNTHETIC_TYPES = ("connection-lost", "connection-restored", "notifications-missed", "parse-error",
@@ -103,9 +103,7 @@ def _flag(value, key):
 
 def _choices(value, key, allowed):
     values = _strings(value, key)
-    wrong = [v for v in values if v not in allowed]
-    if wrong:
-        raise ValueError(f"{key}: unknown value(s) {', '.join(map(repr, wrong))}; expected {', '.join(allowed)}")
+    reject_unknown(values, allowed, key, noun="value")
     return values
 
 
@@ -208,13 +206,7 @@ class SourceFilter:
 
 def source_filter(spec, option="filters"):
     """The source's SourceFilter from its 'filters' option, or None when it keeps everything."""
-    if spec is None or spec == "":
-        spec = {}
-    if not isinstance(spec, dict):
-        raise ValueError(f"{option}: expected a dictionary")
-    unknown = sorted(set(spec) - set(SOURCE_KEYS))
-    if unknown:
-        raise ValueError(f"{option}: unknown key(s) {', '.join(unknown)}; expected {', '.join(SOURCE_KEYS)}")
+    spec = option_dict(spec, option, SOURCE_KEYS)
     exclude = to_bool(spec.get("exclude_refresh"), f"{option}.exclude_refresh", False)
     matcher = EventMatcher(spec.get("types"), spec.get("classes"), spec.get("names"), spec.get("message_codes"),
                            exclude, option=option, held=spec.get("held"), priority=spec.get("priority"),

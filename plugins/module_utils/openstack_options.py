@@ -15,7 +15,7 @@ import os
 import ssl
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.zhmc.notifications.plugins.module_utils.connection import to_bool
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import option_dict, reject_unknown, to_bool
 from ansible_collections.zhmc.notifications.plugins.module_utils.source_options import number
 
 PREFIX = "zhmc.notifications.openstack: "
@@ -112,9 +112,7 @@ def _tls(value):
         value = {}
     if not isinstance(value, dict):
         raise ValueError(f"option 'tls' must be true, false or a dictionary, got {value!r}")
-    unknown = sorted(set(value) - set(TLS_KEYS))
-    if unknown:
-        raise ValueError(f"option 'tls' has unknown key(s) {', '.join(unknown)}; expected {', '.join(TLS_KEYS)}")
+    option_dict(value, "option 'tls'", TLS_KEYS)
     result = {"check_hostname": to_bool(value.get("check_hostname"), "tls.check_hostname", True)}
     for key in ("ca_file", "cert_file", "key_file"):
         path = value.get(key)
@@ -147,9 +145,7 @@ def _targets(value):
             target = {"topic": target}
         if not isinstance(target, dict):
             raise ValueError(f"option 'targets[{index}]' must be a dictionary with topic and exchange")
-        unknown = sorted(set(target) - {"topic", "exchange"})
-        if unknown:
-            raise ValueError(f"option 'targets[{index}]' has unknown key(s) {', '.join(unknown)}")
+        option_dict(target, f"option 'targets[{index}]'", ("topic", "exchange"))
         topic = target.get("topic", "notifications")
         exchange = target.get("exchange")
         if not isinstance(topic, str) or not topic.strip():
@@ -163,22 +159,14 @@ def _targets(value):
 def priorities(value, option):
     """Known priorities, lower case, without duplicates, in oslo.messaging's order."""
     names = [PRIORITY_ALIASES.get(p.lower(), p.lower()) for p in _strings(value, option)]
-    unknown = sorted(set(names) - set(PRIORITIES))
-    if unknown:
-        raise ValueError(f"option '{option}' has unknown priorities {', '.join(unknown)}; "
-                         f"expected some of {', '.join(PRIORITIES)}")
+    reject_unknown(names, PRIORITIES, f"option '{option}'", noun="value")
     return [p for p in PRIORITIES if p in names]
 
 
 def _filters(value):
     if _unset(value):
         return {"event_types": None, "publisher_ids": None, "priorities": None}
-    if not isinstance(value, dict):
-        raise ValueError(f"option 'filters' must be a dictionary, got {value!r}")
-    unknown = sorted(set(value) - set(FILTER_KEYS))
-    if unknown:
-        raise ValueError(f"option 'filters' has unknown key(s) {', '.join(unknown)}; expected "
-                         f"{', '.join(FILTER_KEYS)}")
+    option_dict(value, "option 'filters'", FILTER_KEYS)
     return {
         "event_types": _optional(value.get("event_types"), _strings, "filters.event_types"),
         "publisher_ids": _optional(value.get("publisher_ids"), _strings, "filters.publisher_ids"),
@@ -191,14 +179,8 @@ def _optional(value, parse_, option):
 
 
 def _reconnect(value):
-    if _unset(value):
-        value = {}
-    if not isinstance(value, dict):
-        raise ValueError(f"option 'reconnect' must be a dictionary, got {value!r}")
     defaults = DEFAULTS["reconnect"]
-    unknown = sorted(set(value) - set(defaults))
-    if unknown:
-        raise ValueError(f"option 'reconnect' has unknown key(s) {', '.join(unknown)}")
+    value = option_dict(value, "option 'reconnect'", tuple(defaults))
     result = {
         "max_attempts": number(value.get("max_attempts"), "reconnect.max_attempts", defaults["max_attempts"],
                                integer=True),
@@ -221,9 +203,7 @@ def _pool(value):
 
 
 def _options(args, environ):
-    unknown = sorted(set(args) - set(KNOWN) - set(IGNORED))
-    if unknown:
-        raise ValueError(f"unknown option(s) {', '.join(unknown)}; expected {', '.join(KNOWN)}")
+    reject_unknown(set(args) - set(IGNORED), KNOWN, "arguments", noun="option")
     url = args.get("transport_url")
     if _unset(url):
         url = environ.get(ENV_URL)

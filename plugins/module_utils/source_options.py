@@ -19,7 +19,9 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.connection impo
     apply_env_fallbacks,
     check_broker_login,
     client_options,
+    option_dict,
     receiver_timeouts,
+    reject_unknown,
     to_bool,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
@@ -67,14 +69,8 @@ def number(value, option, default, minimum=0.0, integer=False, positive=False):
 
 
 def _reconnect(value):
-    if _unset(value):
-        value = {}
-    if not isinstance(value, dict):
-        raise ValueError(f"option 'reconnect' must be a dictionary, got {value!r}")
-    unknown = sorted(set(value) - set(DEFAULTS["reconnect"]))
-    if unknown:
-        raise ValueError(f"option 'reconnect' has unknown key(s) {', '.join(unknown)}")
     defaults = DEFAULTS["reconnect"]
+    value = option_dict(value, "option 'reconnect'", tuple(defaults))
     result = {
         "max_attempts": number(value.get("max_attempts"), "reconnect.max_attempts", defaults["max_attempts"],
                                integer=True),
@@ -99,9 +95,7 @@ def _checkpoint(value):
 
 
 def _options(args):
-    unknown = sorted(set(args) - set(KNOWN) - set(IGNORED))
-    if unknown:
-        raise ValueError(f"unknown option(s) {', '.join(unknown)}; expected {', '.join(KNOWN)}")
+    reject_unknown(set(args) - set(IGNORED), KNOWN, "arguments", noun="option")
     hmc_host, hmc_auth = apply_env_fallbacks(args.get("hmc_host"), args.get("hmc_auth"))
     connection = client_options(hmc_host, hmc_auth, args.get("hmc_timeouts"))
     check_broker_login(connection)

@@ -3,7 +3,7 @@
 """The EDA source's output side: the rulebook's queue, the engine's feedback and the checkpoint file.
 
 The stream hands every event to put(); this module tracks which of them the rules engine surely has (see
-delivery.py), reads ansible-rulebook's feedback queue when the rulebook asked for feedback, and keeps the
+engine_receipts.py), reads ansible-rulebook's feedback queue when the rulebook asked for feedback, and keeps the
 checkpoint file up to date: at most once per CHECKPOINT_INTERVAL while events flow, and once more when the
 source stops. At start, load() puts the checkpoint's cursors into the stream's cursors, so that the stream's
 recovery after its first connect resumes where the last run stopped.
@@ -22,7 +22,10 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.checkpoint impo
     RateLimitedWriter,
     identity,
 )
-from ansible_collections.zhmc.notifications.plugins.module_utils.delivery import DeliveryTracker, consume_feedback
+from ansible_collections.zhmc.notifications.plugins.module_utils.engine_receipts import (
+    DeliveryTracker,
+    consume_feedback,
+)
 
 LOG = logging.getLogger("zhmc.notifications.source")
 

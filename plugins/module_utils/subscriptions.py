@@ -42,6 +42,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import bcpii_api
+from ansible_collections.zhmc.notifications.plugins.module_utils.connection import option_dict, reject_unknown
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import RESOURCE_KINDS, exact_name_regex
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 
@@ -112,9 +113,7 @@ class ExactNames:
 def _check_keys(entry, allowed, key):
     if not isinstance(entry, dict):
         raise ValueError(f"{key}: expected a dictionary, got {type(entry).__name__}")
-    unknown = sorted(set(entry) - set(allowed))
-    if unknown:
-        raise ValueError(f"{key}: unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
+    option_dict(entry, key, allowed)
 
 
 def _os_entry(entry, key, exact):
@@ -146,9 +145,7 @@ def _object_changes(value, key):
     _check_keys(value, ("types", "classes"), key)
     types = value.get("types") or list(OBJECT_TYPES)
     types = _name_list(types, f"{key}.types")
-    bad = [t for t in types if t not in OBJECT_TYPES]
-    if bad:
-        raise ValueError(f"{key}.types: unknown type(s) {', '.join(bad)}; expected {', '.join(OBJECT_TYPES)}")
+    reject_unknown(types, OBJECT_TYPES, f"{key}.types", noun="type")
     classes = _name_list(value["classes"], f"{key}.classes") if value.get("classes") else []
     return {"types": types, "classes": classes}
 
@@ -159,10 +156,7 @@ def _bcpii_entry(entry, key):
     if not isinstance(cpc, str) or not cpc:
         raise ValueError(f"{key}.cpc: required, the exact name of the CPC whose Support Element registers")
     events = _name_list(entry.get("events", [bcpii_api.ALL]), f"{key}.events")
-    bad = [e for e in events if e not in bcpii_api.EVENT_NAMES]
-    if bad:
-        expected = ", ".join(bcpii_api.EVENT_NAMES)
-        raise ValueError(f"{key}.events: unknown event(s) {', '.join(bad)}; expected {expected}")
+    reject_unknown(events, bcpii_api.EVENT_NAMES, f"{key}.events", noun="event")
     owner = entry.get("owner_id", "zhmc.notifications")
     if not isinstance(owner, str) or not 0 < len(owner) <= 64:
         raise ValueError(f"{key}.owner_id: expected a string of 1 to 64 characters")

@@ -182,6 +182,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.abandonable_thr
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (  # noqa: E402
     check_broker_login,
     receiver_timeouts,
+    reject_unknown,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import EventMatcher  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import (  # noqa: E402
@@ -212,9 +213,7 @@ class NotReached(Exception):
 def matcher_of(conditions):
     """The EventMatcher of the conditions option (all but cpcs and uris: see place_of); ValueError naming a bad
     key."""
-    unknown = sorted(set(conditions) - set(CONDITION_KEYS))
-    if unknown:
-        raise ValueError(f"conditions: unknown key(s) {', '.join(unknown)}; expected {', '.join(CONDITION_KEYS)}")
+    reject_unknown(conditions, CONDITION_KEYS, "conditions")
     return EventMatcher(types=conditions.get("types"), classes=conditions.get("classes"),
                         names=conditions.get("names"), message_codes=conditions.get("message_codes"),
                         statuses=conditions.get("status"), text=conditions.get("text"),

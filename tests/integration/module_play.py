@@ -46,6 +46,19 @@ def environment():
                 ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false")
 
 
+def play_tasks(path, tasks, environ=None, leave_out=(), timeout=300):
+    """Run tasks as one localhost play written to path, with ansible-playbook as a user runs it: (rc, output).
+
+    ``leave_out``: prefixes of the test's environment variables the play must not see (trust settings that would
+    hide what the test checks); ``environ``: variables to add."""
+    path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    env = {k: v for k, v in environment().items() if not k.startswith(tuple(leave_out))}
+    env.update(environ or {})
+    done = subprocess.run([str(ANSIBLE_PLAYBOOK), str(path), "-e", f"ansible_python_interpreter={sys.executable}"],
+                          capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
 def start(sim, folder, tasks, **variables):
     """Start the play in the background: (process, results file)."""
     playbook, vars_file, out = write_play(sim, folder, tasks, **variables)

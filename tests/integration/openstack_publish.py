@@ -12,15 +12,18 @@ from oslo_config import cfg
 class Publisher:
     """One notification transport to the test broker; ``notifier(publisher_id, topic)`` as OpenStack makes it."""
 
-    def __init__(self, url, exchange=None):
+    def __init__(self, url, exchange=None, durable=False):
         self.conf = cfg.ConfigOpts()
         self.conf(args=[], default_config_files=[], default_config_dirs=[])
-        if exchange:  # the service's control_exchange, as nova.conf sets it
+        if exchange or durable:
             from oslo_messaging import opts
 
             for group, group_opts in opts.list_opts():
                 self.conf.register_opts(group_opts, group=group)
+        if exchange:  # the service's control_exchange, as nova.conf sets it
             self.conf.set_override("control_exchange", exchange)
+        if durable:  # amqp_durable_queues, as a service configured for durable notifications sets it
+            self.conf.set_override("amqp_durable_queues", True, group="oslo_messaging_rabbit")
         self.transport = oslo_messaging.get_notification_transport(self.conf, url=url)
 
     def notifier(self, publisher_id="compute.host1", topic="notifications"):

@@ -110,7 +110,20 @@ class RabbitMQBroker:
 
     def start(self) -> "RabbitMQBroker":
         self._write_config()
-        self._log = open(self.work_dir / "server.out", "wb")  # noqa: SIM115 (kept open while the node runs)
+        self._launch()
+        self.ctl("add_vhost", VHOST)
+        self.ctl("add_user", USER, PASSWORD)
+        self.ctl("set_permissions", "-p", VHOST, USER, ".*", ".*", ".*")
+        return self
+
+    def restart(self) -> None:
+        """Stop the node and start it again on the same ports and data: durable queues and their persistent
+        messages survive, everything else is gone, and every client connection is cut."""
+        self.stop()
+        self._launch()
+
+    def _launch(self) -> None:
+        self._log = open(self.work_dir / "server.out", "ab")  # noqa: SIM115 (kept open while the node runs)
         self._process = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self._env(),
                                          stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -128,10 +141,6 @@ class RabbitMQBroker:
                 self.stop()
                 raise RuntimeError(f"rabbitmq-server not ready after {self.startup_timeout} s: {self.output()}")
             time.sleep(0.5)
-        self.ctl("add_vhost", VHOST)
-        self.ctl("add_user", USER, PASSWORD)
-        self.ctl("set_permissions", "-p", VHOST, USER, ".*", ".*", ".*")
-        return self
 
     def output(self) -> str:
         path = self.work_dir / "server.out"

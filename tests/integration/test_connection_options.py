@@ -2,30 +2,18 @@
 riding out a console restart (hmc_timeouts), one CA store for the WS API and the broker, and the hmc_auth
 that ibm.ibm_zhmc's zhmc_session returns (a session id without credential)."""
 
-import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from module_play import play_tasks
 from test_source_helpers import RunningSource, run, source_args, until_subscribed
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient
 
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-
 
 def playbook(tmp_path, tasks, environ=None, name="play"):
     """Run the tasks with ansible-playbook; returns (rc, output). ZHMC_* of the test's environment are left out."""
-    path = tmp_path / f"{name}.yml"
-    path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHMC_", "SSL_CERT_", "REQUESTS_CA"))}
-    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               **(environ or {}))
-    done = subprocess.run([ANSIBLE_PLAYBOOK, str(path), "-e", f"ansible_python_interpreter={sys.executable}"],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
-    return done.returncode, done.stdout + done.stderr
+    return play_tasks(tmp_path / f"{name}.yml", tasks, environ, leave_out=("ZHMC_", "SSL_CERT_", "REQUESTS_CA"))
 
 
 def test_a_module_rides_out_a_console_restart(hmcsim, tmp_path):

@@ -8,18 +8,13 @@ hmcsim derives object ids from the CPC and partition names.
 """
 
 import asyncio
-import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
+from module_play import play_tasks
 from test_source_helpers import RunningSource, of_type, run, until_subscribed
 
 from hmcsim.testing import SimProcess
-
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 
 def shared_stomp_port():
@@ -109,13 +104,8 @@ def test_a_module_moves_on_from_a_console_that_is_gone(tmp_path):
             "hmc_auth": {"userid": "operator", "password": "operator-password", "ca_certs": cas}},
             "register": "info"}
         check = {"ansible.builtin.assert": {"that": ["info.resource.name == 'PART1'"]}}
-        playbook = tmp_path / "failover.yml"
-        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task, check]}]))
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-        done = subprocess.run([ANSIBLE_PLAYBOOK, str(playbook), "-e", f"ansible_python_interpreter={sys.executable}"],
-                              capture_output=True, text=True, env=env, timeout=240, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
+        rc, output = play_tasks(tmp_path / "failover.yml", [task, check], timeout=240)
+        assert rc == 0, output
         assert hmc2.control.logons()["ok"] == 1
         assert hmc2.control.sessions() == []
     finally:

@@ -8,8 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from openstack_publish import Publisher, request
 from openstack_rulebook import OpenStackRulebook
-from rabbitmq_broker import PASSWORD
+from rabbitmq_broker import PASSWORD, USER, VHOST
+from tcp_relay import TcpRelay
 from tools_path import installed_source
 
 WRONG = "Wr0ng-pa55word-xyz"
@@ -52,3 +54,30 @@ def test_tls_failures_fail_clearly(rabbitmq, collections, tmp_path, case, expect
     last = result.stderr.strip().splitlines()[-1]
     assert expected in last, result.stderr[-3000:]
     assert PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.rulebook
+def test_a_host_name_the_certificate_does_not_carry(rabbitmq, collections, tmp_path):
+    """Reached as 127.0.0.2 (a relay; its certificate names localhost and 127.0.0.1): refused with the reason
+    while tls.check_hostname is on, as by default; with it off the chain is still checked and rules fire."""
+    relay = TcpRelay(("127.0.0.1", rabbitmq.tls_port))
+    host, port = relay.address
+    url = f"rabbit://{USER}:{PASSWORD}@{host}:{port}/{VHOST}"
+    try:
+        refused = run_source(collections, {"transport_url": url, "tls": {"ca_file": str(rabbitmq.ca_file)}})
+        assert refused.returncode != 0, refused.stdout
+        last = refused.stderr.strip().splitlines()[-1]
+        assert f"TLS with RabbitMQ at {host}:{port} failed" in last and "mismatch" in last, refused.stderr[-3000:]
+        assert PASSWORD not in refused.stdout + refused.stderr
+        rulebook = OpenStackRulebook(collections, tmp_path, url, {
+            "tls": {"ca_file": str(rabbitmq.ca_file), "check_hostname": False}, "pool": "eda-other-name"})
+        try:
+            rulebook.wait_listening()
+            with Publisher(rabbitmq.url()) as publisher:
+                publisher.notifier("compute.kvm1").info(request("req-1"), "compute.instance.update", {"n": 1})
+            rulebook.wait_for(lambda events: any(e["type"] == "compute.instance.update" for e in events),
+                              "the notification through the relay")
+        finally:
+            rulebook.stop()
+    finally:
+        relay.close()

@@ -10,7 +10,6 @@ when `verify: false` is given, with a warning.
 import asyncio
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
+from module_play import play_tasks
 from test_source_helpers import RunningSource, of_type, run, until_subscribed
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient
@@ -204,13 +203,9 @@ def test_module_wrong_hostname_fails_and_ca_directory_works(tls, tmp_path):
             "dest": str(tmp_path / "out.json"),
             "content": "{{ {'wrong_name': wrong_name, 'ca_dir': ca_dir} | to_json }}"}},
     ]
-    playbook = tmp_path / "tls.yml"
-    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    done = subprocess.run([str(ANSIBLE_PLAYBOOK), str(playbook), "-e", f"ansible_python_interpreter={sys.executable}"],
-                          capture_output=True, text=True, env=env, timeout=240, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    rc, output = play_tasks(tmp_path / "tls.yml", tasks, leave_out=("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"),
+                            timeout=240)
+    assert rc == 0, output
     out = json.loads((tmp_path / "out.json").read_text())
     assert out["wrong_name"]["failed"] is True
     assert "TLS certificate verification failed" in out["wrong_name"]["msg"]

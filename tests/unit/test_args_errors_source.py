@@ -57,14 +57,14 @@ def fails(source_main, args):
 
 BAD = [
     # (path of the option, value, what the message must say)
-    (("hmc_hots",), "x", "unknown option(s) hmc_hots"),
+    (("hmc_hots",), "x", "arguments: unknown option(s) hmc_hots"),
     (("hmc_host",), "", "hmc_host: required (set the option or ZHMC_HOST)"),
     (("hmc_host",), 6794, "hmc_host: expected a string or a list of strings, got int"),
     (("hmc_host",), "https://hmc1", "hmc_host: expected 'host' or 'host:port'"),
     (("hmc_host",), "hmc1:99999", "hmc_host: invalid port in 'hmc1:99999'"),
     (("hmc_host",), ["hmc1", None], "hmc_host: expected a string, got NoneType"),
     (("hmc_auth",), "operator", "hmc_auth: expected a dictionary, got str"),
-    (("hmc_auth", "pasword"), "x", "hmc_auth: unknown option(s) pasword"),
+    (("hmc_auth", "pasword"), "x", "hmc_auth: unknown key(s) pasword; expected "),
     (("hmc_auth", "userid"), 5, "hmc_auth.userid: expected a string, got int"),
     (("hmc_auth", "verify"), "maybe", "hmc_auth.verify: expected a boolean, got 'maybe'"),
     (("hmc_auth", "ca_certs"), "/no/such/ca.pem", "hmc_auth.ca_certs: no such file or directory"),
@@ -74,8 +74,8 @@ BAD = [
     (("heartbeat",), -1, "option 'heartbeat' must be a non-negative number, got -1"),
     (("heartbeat",), "nan", "option 'heartbeat' must be a non-negative number, got 'nan'"),
     (("heartbeat",), [30], "option 'heartbeat' must be a non-negative number"),
-    (("reconnect",), "fast", "option 'reconnect' must be a dictionary"),
-    (("reconnect",), {"max_tries": 3}, "option 'reconnect' has unknown key(s) max_tries"),
+    (("reconnect",), "fast", "option 'reconnect': expected a dictionary, got str"),
+    (("reconnect",), {"max_tries": 3}, "option 'reconnect': unknown key(s) max_tries; expected max_attempts"),
     (("reconnect",), {"initial_delay": 0}, "option 'reconnect.initial_delay' must be a positive number"),
     (("reconnect",), {"initial_delay": 10, "max_delay": 1}, "option 'reconnect.max_delay' must not be smaller"),
     (("reconnect",), {"max_attempts": "-1"}, "option 'reconnect.max_attempts' must be a non-negative integer"),

@@ -61,7 +61,9 @@ def test_auth_verify_defaults_to_true_when_unset():
     ({"password": "pw"}, "hmc_auth.userid: required together with hmc_auth.password"),
     ({}, "hmc_auth: give userid and password"),
     ({"session_credential": "c"}, "hmc_auth: give userid and password"),
-    ({"userid": "op", "password": "pw", "colour": "red"}, "hmc_auth: unknown option(s) colour"),
+    ({"userid": "op", "password": "pw", "colour": "red"}, "hmc_auth: unknown key(s) colour"),
+    # YAML gives integer keys too: they are named like the others (sorting them with strings used to raise).
+    ({"userid": "op", "password": "pw", 1: "x", "colour": "red"}, "hmc_auth: unknown key(s) 1, colour; expected"),
     ({"userid": 5, "password": "pw"}, "hmc_auth.userid: expected a string, got int"),
     ({"userid": "op", "password": "pw", "ca_certs": "/no/such/ca.pem"}, "hmc_auth.ca_certs: no such file"),
     ("op:pw", "hmc_auth: expected a dictionary, got str"),

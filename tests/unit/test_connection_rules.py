@@ -28,7 +28,7 @@ def test_timeouts_default_and_coerce_strings():
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ({"conect": 3}, "hmc_timeouts: unknown option(s) conect"),
+    ({"conect": 3}, "hmc_timeouts: unknown key(s) conect; expected connect"),
     ({"connect": 0}, "hmc_timeouts.connect: must be more than 0 seconds"),
     ({"read": -1}, "hmc_timeouts.read: expected a non-negative number"),
     ({"retries": 1.5}, "hmc_timeouts.retries: expected a non-negative integer"),

@@ -5,7 +5,7 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.zhmc.notifications.plugins.module_utils.delivery import (
+from ansible_collections.zhmc.notifications.plugins.module_utils.engine_receipts import (
     DeliveryTracker,
     consume_feedback,
 )
