@@ -37,14 +37,16 @@ class BrokerError(Exception):
         return self.kind in ("auth", "tls")
 
 
-def ssl_options(tls, host):
-    """The TLS settings as oslo.messaging's rabbit driver gives them to kombu (False without TLS)."""
+def ssl_options(tls, host, one_broker=True):
+    """The TLS settings as oslo.messaging's rabbit driver gives them to kombu (False without TLS): with a CA file
+    the chain is verified, and the host name too when transport_url names one broker (with several, the driver
+    sets no server name, so no host name is checked)."""
     if tls is None:
         return False
     options = {"cert_reqs": ssl.CERT_REQUIRED}
     if tls.get("ca_file"):
         options["ca_certs"] = tls["ca_file"]
-        if tls.get("check_hostname", True):
+        if one_broker:
             options["server_hostname"] = host
     if tls.get("cert_file"):
         options["certfile"] = tls["cert_file"]
@@ -64,7 +66,8 @@ def classify(exc, where):
                            f"virtual host of transport_url and the user's permissions): {exc}", "auth")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return BrokerError(f"TLS with RabbitMQ at {where} failed: the broker's certificate is not trusted or "
-                           f"does not match the host name (tls.ca_file, tls.check_hostname): "
+                           f"does not name the host transport_url reaches it by (tls.ca_file; connect by a name the "
+                           f"certificate carries): "
                            f"{exc.verify_message or exc}", "tls")
     if isinstance(exc, ssl.SSLError):
         return BrokerError(f"TLS with RabbitMQ at {where} failed (is it a TLS port? tls.ca_file, "
@@ -94,12 +97,14 @@ class BrokerWatch:
 
         failures = []
         vhost = self.transport["virtual_host"] or "/"
+        one_broker = len(self.transport["hosts"]) == 1
         for host in self.transport["hosts"]:
             where = f"{host['host']}:{host['port']}"
             connection = kombu.Connection(
                 hostname=host["host"], port=host["port"], userid=host["username"] or "guest",
-                password=host["password"] or "guest", virtual_host=vhost, ssl=ssl_options(self.tls, host["host"]),
-                heartbeat=self.heartbeat, connect_timeout=self.connect_timeout, transport="pyamqp")
+                password=host["password"] or "guest", virtual_host=vhost,
+                ssl=ssl_options(self.tls, host["host"], one_broker), heartbeat=self.heartbeat,
+                connect_timeout=self.connect_timeout, transport="pyamqp")
             try:
                 connection.connect()
             except Exception as exc:  # kombu/amqp/ssl/socket errors alike: each becomes a BrokerError

@@ -38,17 +38,44 @@ _START_LOCK = threading.Lock()
 _ACTIVE = []
 
 
+MIN_OSLO_MESSAGING = (18, 2)
+"""Before 18.1 the rabbit driver never checks the broker's host name against its certificate (chain only); 18.1
+checks it only when ssl_enforce_hostname_verification is set; from 18.2 on it always checks it when
+transport_url names one broker. The source and its own connection check follow 18.2's rule, so it requires it."""
+
+
 class MissingDependency(Exception):
-    """oslo.messaging (or one of its dependencies) cannot be imported."""
+    """oslo.messaging (or one of its dependencies) cannot be imported, or is too old."""
+
+
+def version_problem(version):
+    """Why this oslo.messaging version (its distribution version text) cannot be used, or None."""
+    try:
+        found = tuple(int(part) for part in str(version).split(".")[:2])
+    except ValueError:
+        return None  # an unusual version text (a development build): let it run
+    if found < MIN_OSLO_MESSAGING:
+        wanted = ".".join(map(str, MIN_OSLO_MESSAGING))
+        return (f"oslo.messaging {version} is installed, {wanted} or later is required (earlier versions do not "
+                f"check the broker's host name against its certificate): pip install 'oslo.messaging>={wanted}'")
+    return None
 
 
 def load():
-    """(oslo_messaging, oslo_config.cfg); MissingDependency with install instructions when absent."""
+    """(oslo_messaging, oslo_config.cfg); MissingDependency with install instructions when absent or too old."""
     try:
         import oslo_messaging
         from oslo_config import cfg
     except ImportError as exc:
         raise MissingDependency(MISSING.format(error=exc)) from None
+    from importlib import metadata
+
+    try:
+        problem = version_problem(metadata.version("oslo.messaging"))
+    except metadata.PackageNotFoundError:  # imported from a source tree: nothing to check against
+        problem = None
+    if problem:
+        raise MissingDependency(problem)
     return oslo_messaging, cfg
 
 
@@ -74,8 +101,6 @@ def make_conf(cfg, oslo_messaging, options):
     tls = options["tls"]
     if tls is not None:
         overrides["ssl"] = True
-        if "ssl_enforce_hostname_verification" in conf[rabbit]:  # oslo.messaging 17 and later
-            overrides["ssl_enforce_hostname_verification"] = tls["check_hostname"]
         for key, opt in (("ca_file", "ssl_ca_file"), ("cert_file", "ssl_cert_file"), ("key_file", "ssl_key_file")):
             if tls[key]:
                 overrides[opt] = tls[key]

@@ -42,6 +42,11 @@ IGNORED = ("eda_feedback_queue",)
 TLS_KEYS = ("ca_file", "check_hostname", "cert_file", "key_file")
 FILTER_KEYS = ("event_types", "publisher_ids", "priorities")
 ENV_URL = "ZHMC_OPENSTACK_TRANSPORT_URL"
+NO_HOSTNAME_OPT_OUT = (
+    "option 'tls.check_hostname': false cannot be honoured: oslo.messaging's rabbit driver (18.x) checks the "
+    "broker's host name against its certificate whenever transport_url names one broker, and ignores its own "
+    "ssl_enforce_hostname_verification; connect by a name the certificate carries")
+"""Found with a broker reached by an address its certificate lacks: oslo.messaging retried forever, silently."""
 
 
 def _unset(value):
@@ -113,7 +118,9 @@ def _tls(value):
     if not isinstance(value, dict):
         raise ValueError(f"option 'tls' must be true, false or a dictionary, got {value!r}")
     option_dict(value, "option 'tls'", TLS_KEYS)
-    result = {"check_hostname": to_bool(value.get("check_hostname"), "tls.check_hostname", True)}
+    if not to_bool(value.get("check_hostname"), "tls.check_hostname", True):
+        raise ValueError(NO_HOSTNAME_OPT_OUT)
+    result = {}
     for key in ("ca_file", "cert_file", "key_file"):
         path = value.get(key)
         if _unset(path):

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from openstack_publish import Publisher, request
 from openstack_rulebook import OpenStackRulebook
 from rabbitmq_broker import PASSWORD, USER, VHOST
 from tcp_relay import TcpRelay
@@ -56,28 +55,22 @@ def test_tls_failures_fail_clearly(rabbitmq, collections, tmp_path, case, expect
     assert PASSWORD not in result.stdout + result.stderr
 
 
-@pytest.mark.rulebook
-def test_a_host_name_the_certificate_does_not_carry(rabbitmq, collections, tmp_path):
-    """Reached as 127.0.0.2 (a relay; its certificate names localhost and 127.0.0.1): refused with the reason
-    while tls.check_hostname is on, as by default; with it off the chain is still checked and rules fire."""
+def test_a_host_name_the_certificate_does_not_carry(rabbitmq, collections):
+    """Reached as 127.0.0.2 (a relay; the certificate names localhost and 127.0.0.1): the source fails at start
+    with the reason instead of listening while oslo.messaging retries in silence (it did with check_hostname:
+    false, which oslo.messaging 18.2 ignores), and check_hostname: false is refused as what it cannot do."""
     relay = TcpRelay(("127.0.0.1", rabbitmq.tls_port))
     host, port = relay.address
     url = f"rabbit://{USER}:{PASSWORD}@{host}:{port}/{VHOST}"
     try:
-        refused = run_source(collections, {"transport_url": url, "tls": {"ca_file": str(rabbitmq.ca_file)}})
-        assert refused.returncode != 0, refused.stdout
-        last = refused.stderr.strip().splitlines()[-1]
-        assert f"TLS with RabbitMQ at {host}:{port} failed" in last and "mismatch" in last, refused.stderr[-3000:]
-        assert PASSWORD not in refused.stdout + refused.stderr
-        rulebook = OpenStackRulebook(collections, tmp_path, url, {
-            "tls": {"ca_file": str(rabbitmq.ca_file), "check_hostname": False}, "pool": "eda-other-name"})
-        try:
-            rulebook.wait_listening()
-            with Publisher(rabbitmq.url()) as publisher:
-                publisher.notifier("compute.kvm1").info(request("req-1"), "compute.instance.update", {"n": 1})
-            rulebook.wait_for(lambda events: any(e["type"] == "compute.instance.update" for e in events),
-                              "the notification through the relay")
-        finally:
-            rulebook.stop()
+        cases = (({"ca_file": str(rabbitmq.ca_file)}, (f"TLS with RabbitMQ at {host}:{port} failed", "mismatch")),
+                 ({"ca_file": str(rabbitmq.ca_file), "check_hostname": False},
+                  ("option 'tls.check_hostname': false cannot be honoured",)))
+        for tls, expected in cases:
+            result = run_source(collections, {"transport_url": url, "tls": tls})
+            assert result.returncode != 0, result.stdout
+            last = result.stderr.strip().splitlines()[-1]
+            assert all(part in last for part in expected), result.stderr[-3000:]
+            assert PASSWORD not in result.stdout + result.stderr
     finally:
         relay.close()

@@ -49,13 +49,13 @@ def test_targets_priorities_and_filters_are_normalized():
     assert result["filters"] == {"event_types": ["compute.*"], "publisher_ids": ["nova-*"], "priorities": ["warn"]}
 
 
-def test_tls_defaults_to_checking_the_host_name_with_a_ca_file(tmp_path):
+def test_tls_takes_a_ca_file_and_refuses_to_skip_the_host_name_check(tmp_path):
     ca = tmp_path / "ca.pem"
     ca.write_text("x")
-    assert parse(tls={"ca_file": str(ca)})["tls"] == {"ca_file": str(ca), "check_hostname": True,
-                                                      "cert_file": None, "key_file": None}
-    assert parse(tls={"ca_file": str(ca), "check_hostname": "no"})["tls"]["check_hostname"] is False
-    assert parse(tls=True)["tls"]["check_hostname"] is True
+    assert parse(tls={"ca_file": str(ca)})["tls"] == {"ca_file": str(ca), "cert_file": None, "key_file": None}
+    assert parse(tls={"ca_file": str(ca), "check_hostname": True})["tls"]["ca_file"] == str(ca)
+    with pytest.raises(ValueError, match=r"option 'tls.check_hostname': false cannot be honoured"):
+        parse(tls={"ca_file": str(ca), "check_hostname": "no"})
 
 
 def test_feedback_needs_the_queue_of_ansible_rulebook():

@@ -142,6 +142,16 @@ def test_missing_oslo_messaging_is_named_with_how_to_install_it():
     assert "requirements-openstack.txt" in result.stdout
 
 
+@pytest.mark.parametrize(("version", "refused"), [
+    ("14.0.0", True), ("18.1.0", True), ("18.2.0", False), ("18.3.1", False), ("19.0", False), ("dev", False),
+])
+def test_an_oslo_messaging_that_does_not_check_host_names_is_refused(version, refused):
+    problem = openstack_listener.version_problem(version)
+    assert bool(problem) is refused
+    if refused:
+        assert f"oslo.messaging {version} is installed, 18.2 or later is required" in problem
+
+
 def test_the_hmc_source_and_modules_do_not_import_oslo_messaging():
     code = ("import sys, runpy\n"
             "import ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline\n"

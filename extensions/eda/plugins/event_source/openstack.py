@@ -36,9 +36,10 @@ options:
     type: str
     required: true
   tls:
-    description: TLS to the broker, C(true) or a dict with ca_file (default the system CA bundle),
-      check_hostname (default true), cert_file and key_file (a client certificate). The certificate chain is
-      always verified.
+    description: TLS to the broker, C(true) or a dict with ca_file (default the system CA bundle), cert_file
+      and key_file (a client certificate). The certificate chain is always verified, and with one broker in
+      transport_url its host name too (oslo.messaging cannot turn that off, so check_hostname false is
+      refused).
     type: raw
   targets:
     description: List of C({topic, exchange}) to listen on; the exchange defaults to C(openstack), nova
