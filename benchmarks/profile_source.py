@@ -1,6 +1,7 @@
 """Profile the source under a throughput run with py-spy (only samples of the thread holding the GIL).
 
     .venv/bin/python benchmarks/profile_source.py --py-spy /path/to/py-spy --count 40000
+    .venv/bin/python benchmarks/profile_source.py --py-spy /path/to/py-spy --filtered   # as the filtered benchmark
 
 py-spy is not a dependency of the collection: install it anywhere (e.g. pip install --target DIR py-spy) and
 pass its path. Prints the share of GIL time per thread, per function (self) and per function with callees,
@@ -16,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from headroom import HELD_EVERY, RESPONDER_FILTERS
 from rig import Rig
 from throughput import SUBSCRIPTIONS
 
@@ -49,16 +51,22 @@ def main() -> None:
     parser.add_argument("--py-spy", required=True)
     parser.add_argument("--count", type=int, default=40_000)
     parser.add_argument("--seconds", type=int, default=25, help="how long py-spy samples")
+    parser.add_argument("--filtered", action="store_true",
+                        help="the responder's filters, every 100th message held (the filtered benchmark's (f))")
     args = parser.parse_args()
     rig = Rig("profile")
     raw = rig.dir / "py-spy.txt"
     try:
         rig.start_broker()
         sim = rig.start_sim(no_stomp=True)
-        source = rig.source("profile-source", rig.broker_source_args(sim, SUBSCRIPTIONS),
-                            count=args.count)
+        filters = RESPONDER_FILTERS if args.filtered else None
+        held_every = HELD_EVERY if args.filtered else 0
+        expected = len(range(0, args.count, held_every)) + 1 if held_every else args.count
+        source = rig.source("profile-source", rig.broker_source_args(sim, SUBSCRIPTIONS, filters=filters),
+                            count=expected)
         channel = rig.new_channel(sim)
-        publisher = rig.publisher("profile-pub", channel["topic-name"], args.count, object_uri=channel["object-uri"])
+        publisher = rig.publisher("profile-pub", channel["topic-name"], args.count, object_uri=channel["object-uri"],
+                                  held_every=held_every)
         publisher.expect("connected", 60)
         source.expect("probe", 60)
         env = {**os.environ, "PYTHONPATH": str(Path(args.py_spy).resolve().parent.parent)}
