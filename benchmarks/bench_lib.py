@@ -85,6 +85,18 @@ def ratio_rounds(rounds: int, kinds: tuple[str, str], measure, ratio) -> tuple[l
     return rows, median
 
 
+def end_rulebook(proc: subprocess.Popen, reader: threading.Thread, log) -> None:
+    """Stop an ansible-rulebook a benchmark started (SIGTERM, 20 s grace, then SIGKILL), then the thread that
+    read its output and the log that thread wrote."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    reader.join(5)
+    log.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 
-from bench_lib import BENCH_DIR, REPO_ROOT, ratio_rounds, table
+from bench_lib import BENCH_DIR, REPO_ROOT, end_rulebook, ratio_rounds, table
 from rig import Rig
 from throughput import SUBSCRIPTIONS, _one
 from zos_load import os_message_body, texts
@@ -139,13 +139,7 @@ def _engine_rate(rig: Rig, label: str, count: int) -> float:
         if not done.wait(120 + count / 200):
             raise TimeoutError(f"ansible-rulebook did not get through {count:,} events; see {log.name}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        thread.join(5)
-        log.close()
+        end_rulebook(proc, thread, log)
     return count / (finished[0] - float(start_file.read_text()))
 
 

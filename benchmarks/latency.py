@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_lib import REPO_ROOT, percentile, read_times, table
+from bench_lib import REPO_ROOT, end_rulebook, percentile, read_times, table
 from rig import Rig
 from throughput import SUBSCRIPTIONS
 
@@ -130,13 +130,7 @@ def rulebook_run(rig: Rig, sim, label: str, args: dict, count: int, rate: float,
                 break
             time.sleep(0.2)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        thread.join(5)
-        log.close()
+        end_rulebook(proc, thread, log)
     return [r for r in received if r[0] >= first], sent_report, send_times
 
 

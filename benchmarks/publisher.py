@@ -107,12 +107,8 @@ class Publisher:
         """One message every 1/rate seconds on a fixed schedule (late sends catch up, no drift)."""
         start = time.monotonic() + 0.01
         for index in range(count):
-            text = bodies[index % len(bodies)]
-            due = start + index / rate
-            delay = due - time.monotonic()
-            if delay > 0.0002:
-                time.sleep(delay)
-            data = self.encode(text)
+            wait_until(start + index / rate)
+            data = self.encode(bodies[index % len(bodies)])
             times.append(time.time())
             self.sock.sendall(data)
 
@@ -124,17 +120,31 @@ class Publisher:
             self.sock.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def wait_until(due: float) -> None:
+    """Sleep until the monotonic time due (a schedule that is behind catches up: no sleep at all)."""
+    delay = due - time.monotonic()
+    if delay > 0.0002:
+        time.sleep(delay)
+
+
+def publisher_parser(description: str, object_uri: str | None = "/api/partitions/bench-part-1"):
+    """The options every publisher takes: the broker, its login, the topic and the resource the messages are of
+    (``object_uri`` None: required)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ca", required=True)
     parser.add_argument("--login", default="bench")
     parser.add_argument("--passcode", default="bench")
     parser.add_argument("--topic", required=True)
-    parser.add_argument("--object-uri", default="/api/partitions/bench-part-1")
+    parser.add_argument("--object-uri", default=object_uri, required=object_uri is None)
     parser.add_argument("--object-class", default="partition")
     parser.add_argument("--name", default="PART1")
+    return parser
+
+
+def main() -> None:
+    parser = publisher_parser(__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--rate", type=float, default=0, help="messages/s; 0 = as fast as possible")
     parser.add_argument("--times", help="write the send time of every data message here (float64)")

@@ -17,7 +17,7 @@ import sys
 import time
 
 from bench_lib import emit
-from publisher import Publisher
+from publisher import Publisher, publisher_parser, wait_until
 from zos_load import texts
 
 HELD_TEXT = "*{id:02d} IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
@@ -40,10 +40,7 @@ class StormPublisher(Publisher):
         while index < count or pending:
             due_routine = start + index / rate if index < count else float("inf")
             due_held = start + pending[0][1] if pending else float("inf")
-            due = min(due_routine, due_held)
-            delay = due - time.monotonic()
-            if delay > 0.0002:
-                time.sleep(delay)
+            wait_until(min(due_routine, due_held))
             if due_held <= due_routine:
                 self.held(pending.pop(0)[0])
             else:
@@ -54,19 +51,7 @@ class StormPublisher(Publisher):
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--login", default="bench")
-    parser.add_argument("--passcode", default="bench")
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--object-uri", required=True)
-    parser.add_argument("--object-class", default="partition")
-    parser.add_argument("--name", default="PART1")
-    args = parser.parse_args()
+    args = publisher_parser(__doc__.splitlines()[0], object_uri=None).parse_args()
     pub = StormPublisher(args)
     emit(event="connected")
     for line in sys.stdin:

@@ -16,7 +16,7 @@ import ssl
 from urllib.parse import unquote, urlsplit
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import option_dict, reject_unknown, to_bool
-from ansible_collections.zhmc.notifications.plugins.module_utils.source_options import number
+from ansible_collections.zhmc.notifications.plugins.module_utils.source_options import number, reconnect_policy
 
 PREFIX = "zhmc.notifications.openstack: "
 PRIORITIES = ("audit", "debug", "info", "warn", "error", "critical", "sample")
@@ -185,22 +185,6 @@ def _optional(value, parse_, option):
     return None if _unset(value) else parse_(value, option)
 
 
-def _reconnect(value):
-    defaults = DEFAULTS["reconnect"]
-    value = option_dict(value, "option 'reconnect'", tuple(defaults))
-    result = {
-        "max_attempts": number(value.get("max_attempts"), "reconnect.max_attempts", defaults["max_attempts"],
-                               integer=True),
-        # oslo.messaging takes whole seconds for its own retries: at least 1.
-        "initial_delay": number(value.get("initial_delay"), "reconnect.initial_delay", defaults["initial_delay"],
-                                minimum=1.0),
-        "max_delay": number(value.get("max_delay"), "reconnect.max_delay", defaults["max_delay"], minimum=1.0),
-    }
-    if result["max_delay"] < result["initial_delay"]:
-        raise ValueError("option 'reconnect.max_delay' must not be smaller than reconnect.initial_delay")
-    return result
-
-
 def _pool(value):
     if _unset(value):
         return None
@@ -235,7 +219,8 @@ def _options(args, environ):
         "include_raw": to_bool(args.get("include_raw"), "include_raw", DEFAULTS["include_raw"]),
         "heartbeat": heartbeat,
         "prefetch": prefetch,
-        "reconnect": _reconnect(args.get("reconnect")),
+        # oslo.messaging takes whole seconds for its own retries: at least 1.
+        "reconnect": reconnect_policy(args.get("reconnect"), DEFAULTS["reconnect"], min_delay=1.0),
         "feedback_queue": feedback_queue if feedback else None,
         "feedback_timeout": number(args.get("feedback_timeout"), "feedback_timeout", DEFAULTS["feedback_timeout"],
                                    positive=True),

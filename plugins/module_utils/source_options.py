@@ -68,15 +68,19 @@ def number(value, option, default, minimum=0.0, integer=False, positive=False):
     return result
 
 
-def _reconnect(value):
-    defaults = DEFAULTS["reconnect"]
+def reconnect_policy(value, defaults, min_delay=0.0):
+    """The reconnect option of both sources: max_attempts (0 = forever), initial_delay and max_delay (seconds,
+    more than 0 and at least min_delay, max_delay not below initial_delay), defaults for what is unset."""
     value = option_dict(value, "option 'reconnect'", tuple(defaults))
+
+    def delay(name):
+        return number(value.get(name), f"reconnect.{name}", defaults[name], minimum=min_delay, positive=True)
+
     result = {
         "max_attempts": number(value.get("max_attempts"), "reconnect.max_attempts", defaults["max_attempts"],
                                integer=True),
-        "initial_delay": number(value.get("initial_delay"), "reconnect.initial_delay", defaults["initial_delay"],
-                                positive=True),
-        "max_delay": number(value.get("max_delay"), "reconnect.max_delay", defaults["max_delay"], positive=True),
+        "initial_delay": delay("initial_delay"),
+        "max_delay": delay("max_delay"),
     }
     if result["max_delay"] < result["initial_delay"]:
         raise ValueError("option 'reconnect.max_delay' must not be smaller than reconnect.initial_delay")
@@ -114,7 +118,7 @@ def _options(args):
         "subscriptions": subscriptions.validate(args["subscriptions"]),
         "accept": source_filter(args.get("filters")),
         "heartbeat": number(args.get("heartbeat"), "heartbeat", DEFAULTS["heartbeat"]),
-        "reconnect": _reconnect(args.get("reconnect")),
+        "reconnect": reconnect_policy(args.get("reconnect"), DEFAULTS["reconnect"]),
         "include_raw": to_bool(args.get("include_raw"), "include_raw", DEFAULTS["include_raw"]),
         "job_status": to_bool(args.get("job_status"), "job_status", DEFAULTS["job_status"]),
         "max_body": max_body,

@@ -40,6 +40,19 @@ class Publisher:
         self.close()
 
 
+def publish_numbered(url, numbers, durable=False):
+    """compute.instance.update notifications from nova on compute.kvm1, payload n = each of numbers, in order."""
+    with Publisher(url, durable=durable) as publisher:
+        nova = publisher.notifier("compute.kvm1")
+        for n in numbers:
+            nova.info(request(f"req-{n}"), "compute.instance.update", {"instance_id": f"i-{n}", "n": n})
+
+
+def numbers_of(events):
+    """The payload numbers of the compute.instance.update events, in the order they fired."""
+    return [int(e["payload.n"]) for e in events if e["type"] == "compute.instance.update"]
+
+
 def versioned(name, data, namespace="nova", version="1.0"):
     """A versioned notification payload object (``nova_object.*``) as nova's versioned notifications carry."""
     return {f"{namespace}_object.name": name, f"{namespace}_object.namespace": namespace,

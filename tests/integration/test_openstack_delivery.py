@@ -5,21 +5,14 @@ them), and two sources in one pool each get a share and together all, each notif
 import collections as counting
 
 import pytest
-from openstack_publish import Publisher, request
+from openstack_publish import numbers_of, publish_numbered
 from openstack_rulebook import OpenStackRulebook
 
 pytestmark = pytest.mark.rulebook
 
 
 def publish(rabbitmq, numbers):
-    with Publisher(rabbitmq.url()) as publisher:
-        nova = publisher.notifier("compute.kvm1")
-        for n in numbers:
-            nova.info(request(f"req-{n}"), "compute.instance.update", {"instance_id": f"i-{n}", "n": n})
-
-
-def numbers_of(events):
-    return [int(e["payload.n"]) for e in events if e["type"] == "compute.instance.update"]
+    publish_numbered(rabbitmq.url(), numbers)
 
 
 def test_a_killed_source_loses_nothing_sent_while_it_was_down(rabbitmq, collections, tmp_path):

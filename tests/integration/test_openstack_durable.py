@@ -5,7 +5,7 @@ it restarts it."""
 import collections as counting
 
 import pytest
-from openstack_publish import Publisher, request
+from openstack_publish import numbers_of, publish_numbered
 from openstack_rulebook import OpenStackRulebook
 from rabbitmq_broker import RabbitMQBroker
 
@@ -21,14 +21,7 @@ def broker(tmp_path_factory):
 
 
 def publish(broker, numbers):
-    with Publisher(broker.url(), durable=True) as publisher:
-        nova = publisher.notifier("compute.kvm1")
-        for n in numbers:
-            nova.info(request(f"req-{n}"), "compute.instance.update", {"instance_id": f"i-{n}", "n": n})
-
-
-def numbers_of(events):
-    return [int(e["payload.n"]) for e in events if e["type"] == "compute.instance.update"]
+    publish_numbered(broker.url(), numbers, durable=True)
 
 
 def test_durable_queues_keep_notifications_across_a_broker_restart(broker, collections, tmp_path):
