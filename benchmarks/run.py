@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lib import machine_line
 
 NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
-         "soak", "restarts")
-DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom")
+         "openstack", "soak", "restarts")
+DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
+           "openstack")
 """The soak takes at least half an hour, the soak with restarts (issue 11) some minutes: only with --only."""
 
 
@@ -64,6 +65,10 @@ def _bench(name: str, args) -> str:
         count = args.count or (20_000 if quick else 100_000)
         return headroom.run_filtered(count, args.rounds or 2) if name == "filtered" else headroom.run_headroom(
             count, args.rounds or 2)
+    if name == "openstack":
+        import openstack_rate
+
+        return openstack_rate.run(count=args.count or (5_000 if quick else 20_000), rounds=args.rounds or 2)
     if name == "soak":
         import soak
 

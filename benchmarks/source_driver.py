@@ -29,14 +29,14 @@ SOURCE_FILE = REPO_ROOT / "extensions" / "eda" / "plugins" / "event_source" / "h
 COLLECTIONS_ROOT = REPO_ROOT / ".tmp" / "collections"
 
 
-def load_source_main():
-    """Import the source the way ansible-rulebook does (runpy), with the checkout as the collection."""
+def load_source_main(source_file=SOURCE_FILE):
+    """Import a source the way ansible-rulebook does (runpy), with the checkout as the collection."""
     link = COLLECTIONS_ROOT / "ansible_collections" / "zhmc" / "notifications"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
         link.symlink_to(REPO_ROOT, target_is_directory=True)
     sys.path.insert(0, str(COLLECTIONS_ROOT))
-    return runpy.run_path(str(SOURCE_FILE))["main"]
+    return runpy.run_path(str(source_file))["main"]
 
 
 class BenchQueue:
