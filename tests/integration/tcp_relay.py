@@ -19,7 +19,7 @@ class TcpRelay:
     def _accept(self):
         while not self._closed.is_set():
             try:
-                client, _ = self.server.accept()
+                client, _address = self.server.accept()
             except OSError:
                 return
             upstream = socket.create_connection(self.target)
