@@ -21,6 +21,8 @@ __metaclass__ = type  # noqa: UP001
 import logging
 import threading
 
+from ansible_collections.zhmc.notifications.plugins.module_utils.dependency_versions import too_old
+
 MISSING = ("the zhmc.notifications.openstack source needs the Python package oslo.messaging ({error}); install "
            "it where ansible-rulebook runs: pip install -r requirements-openstack.txt (in the collection's "
            "folder), or build the decision environment extensions/eda/decision-environment-openstack.yml")
@@ -50,15 +52,8 @@ class MissingDependency(Exception):
 
 def version_problem(version):
     """Why this oslo.messaging version (its distribution version text) cannot be used, or None."""
-    try:
-        found = tuple(int(part) for part in str(version).split(".")[:2])
-    except ValueError:
-        return None  # an unusual version text (a development build): let it run
-    if found < MIN_OSLO_MESSAGING:
-        wanted = ".".join(map(str, MIN_OSLO_MESSAGING))
-        return (f"oslo.messaging {version} is installed, {wanted} or later is required (earlier versions do not "
-                f"check the broker's host name against its certificate): pip install 'oslo.messaging>={wanted}'")
-    return None
+    return too_old("oslo.messaging", version, MIN_OSLO_MESSAGING,
+                   "earlier versions do not check the broker's host name against its certificate", "oslo.messaging")
 
 
 def load():

@@ -35,6 +35,7 @@ import threading
 import time
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import tls_trust
+from ansible_collections.zhmc.notifications.plugins.module_utils.dependency_versions import too_old
 
 MIN_STOMP_VERSION = (9, 0)
 """stomp.py 8.x sends CONNECT from the caller's thread while its reader thread already reads the same TLS socket;
@@ -44,14 +45,7 @@ when the read meets a TLS 1.3 session ticket the two race inside OpenSSL and abo
 
 def stomp_version_problem(version):
     """Why this stomp.py version (its __version__ text) cannot be used, or None."""
-    try:
-        found = tuple(int(part) for part in str(version).split(".")[:2])
-    except ValueError:
-        return None  # an unusual version text (a development build): let it run
-    if found < MIN_STOMP_VERSION:
-        return (f"stomp.py {version} is installed, {MIN_STOMP_VERSION[0]}.{MIN_STOMP_VERSION[1]} or later is required "
-                "(8.x fails about 1 TLS connect in 100: pip install 'stomp-py>=9.0')")
-    return None
+    return too_old("stomp.py", version, MIN_STOMP_VERSION, "8.x fails about 1 TLS connect in 100", "stomp-py")
 
 
 try:
