@@ -5,6 +5,7 @@ The rulebook is written per test (its source options are the test's); one rule p
 The transport URL (it holds the password) comes from ZHMC_OPENSTACK_TRANSPORT_URL, never from the rulebook.
 """
 
+import collections
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import yaml
+from openstack_publish import numbers_of, publish_numbered
 
 ANSIBLE_RULEBOOK = Path(sys.executable).parent / "ansible-rulebook"
 FIELDS = ("type", "severity", "resource.class", "resource.id", "resource.name", "state", "old_state", "request_id",
@@ -122,3 +124,32 @@ class OpenStackRulebook:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def check_nothing_lost_while_down(broker, rulebook, pool, durable=False, restart_broker=False):
+    """The source (rulebook, reading ``pool``) is SIGKILLed after 5 notifications, 20 are published while it is
+    down (and RabbitMQ restarted, with restart_broker), it starts again and 5 more follow: all 30 arrive, only an
+    event in flight at the kill may come twice and then with the same meta.uuid, and the queue ends empty."""
+    try:
+        rulebook.wait_listening()
+        publish_numbered(broker.url(), range(1, 6), durable=durable)
+        rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 6)), "the first five")
+        rulebook.kill()
+        publish_numbered(broker.url(), range(6, 26), durable=durable)
+        assert broker.queue_depth(pool) == 20, "the pool's queue keeps them while the source is down"
+        if restart_broker:
+            broker.restart()
+            assert broker.queue_depth(pool) == 20, "the durable queue and its persistent messages survive"
+        rulebook.start()
+        publish_numbered(broker.url(), range(26, 31), durable=durable)
+        events = rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 31)), "all thirty")
+    finally:
+        rulebook.stop()
+    counts = collections.Counter(numbers_of(events))
+    assert {n for n, c in counts.items() if c > 1} <= set(range(1, 6)), counts
+    uuids = collections.defaultdict(set)
+    for event in events:
+        if event["type"] == "compute.instance.update":
+            uuids[event["payload.n"]].add(event["meta.uuid"])
+    assert all(len(ids) == 1 for ids in uuids.values())
+    assert broker.queue_depth(pool) == 0

@@ -2,42 +2,16 @@
 with SIGKILL and started again loses none of the notifications sent while it was down (its pool's queue keeps
 them), and two sources in one pool each get a share and together all, each notification once."""
 
-import collections as counting
-
 import pytest
 from openstack_publish import numbers_of, publish_numbered
-from openstack_rulebook import OpenStackRulebook
+from openstack_rulebook import OpenStackRulebook, check_nothing_lost_while_down
 
 pytestmark = pytest.mark.rulebook
 
 
-def publish(rabbitmq, numbers):
-    publish_numbered(rabbitmq.url(), numbers)
-
-
 def test_a_killed_source_loses_nothing_sent_while_it_was_down(rabbitmq, collections, tmp_path):
     rulebook = OpenStackRulebook(collections, tmp_path, rabbitmq.url(), {"pool": "eda-restart"})
-    try:
-        rulebook.wait_listening()
-        publish(rabbitmq, range(1, 6))
-        rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 6)), "the first five")
-        rulebook.kill()
-        publish(rabbitmq, range(6, 26))
-        assert rabbitmq.queue_depth("eda-restart") == 20, "the pool's queue keeps them while the source is down"
-        rulebook.start()
-        publish(rabbitmq, range(26, 31))
-        events = rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 31)), "all thirty")
-    finally:
-        rulebook.stop()
-    counts = counting.Counter(numbers_of(events))
-    # Only an event in flight when the source was killed may come twice, and then with the same id.
-    assert {n for n, c in counts.items() if c > 1} <= set(range(1, 6)), counts
-    uuids = counting.defaultdict(set)
-    for event in events:
-        if event["type"] == "compute.instance.update":
-            uuids[event["payload.n"]].add(event["meta.uuid"])
-    assert all(len(ids) == 1 for ids in uuids.values())
-    assert rabbitmq.queue_depth("eda-restart") == 0
+    check_nothing_lost_while_down(rabbitmq, rulebook, "eda-restart")
 
 
 def test_two_sources_in_one_pool_share_the_notifications(rabbitmq, collections, tmp_path):
@@ -46,7 +20,7 @@ def test_two_sources_in_one_pool_share_the_notifications(rabbitmq, collections, 
     try:
         first.wait_listening()
         second.wait_listening()
-        publish(rabbitmq, range(1, 41))
+        publish_numbered(rabbitmq.url(), range(1, 41))
         first.wait_for(lambda _: len(numbers_of(first.events())) + len(numbers_of(second.events())) >= 40,
                        "forty notifications between the two")
         one, two = numbers_of(first.events()), numbers_of(second.events())
@@ -63,7 +37,7 @@ def test_feedback_mode_acknowledges_after_the_engines_feedback(rabbitmq, collect
                                  extra_args=["--persistence-id", "zhmc-openstack-test"])
     try:
         rulebook.wait_listening()
-        publish(rabbitmq, range(1, 11))
+        publish_numbered(rabbitmq.url(), range(1, 11))
         events = rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 11)), "ten with feedback")
         assert sorted(numbers_of(events)) == list(range(1, 11))
         rulebook.wait_for(lambda _: rabbitmq.queue_depth("eda-feedback") == 0, "every notification acknowledged")
