@@ -101,9 +101,23 @@ except cp.CheckpointError as err:
 """
 
 
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _python_for_nobody():
+    """An interpreter user nobody can run: the checkout's own may sit below a folder only root may enter (a
+    clone in a mktemp folder, a pyenv under /root), Debian's /usr/bin/python3 does not."""
+    for candidate in (sys.executable, os.path.realpath(sys.executable), "/usr/bin/python3"):
+        if subprocess.run([*AS_NOBODY, candidate, "-c", "pass"], capture_output=True, timeout=60).returncode == 0:
+            return candidate
+    raise AssertionError("no Python that user nobody can run (install Debian's python3): the unwritable-folder "
+                         "check cannot run under root")
+
+
 def assert_unwritable_folder_fails_at_load():
     """A folder the source's user cannot write to is refused at load. Root writes anywhere, so under root
-    (as in CI) the check runs as user nobody in a child process instead of being skipped."""
+    (as in CI) the check runs as user nobody in a child process instead of being skipped, with a copy of
+    module_utils in a folder nobody can read (the checkout may be in one it cannot enter)."""
     base = tempfile.mkdtemp(prefix="zhmc-checkpoint-")
     try:
         os.chmod(base, 0o755)
@@ -111,12 +125,15 @@ def assert_unwritable_folder_fails_at_load():
         os.mkdir(locked, 0o500)
         if os.access(locked, os.W_OK):
             # .../<root>/ansible_collections/zhmc/notifications/plugins/module_utils/checkpoint.py
-            root = cp.__file__
-            for _level in range(6):
-                root = os.path.dirname(root)
+            module_utils = os.path.dirname(cp.__file__)
+            copy_root = os.path.join(base, "collections")
+            shutil.copytree(module_utils, os.path.join(copy_root, "ansible_collections", "zhmc", "notifications",
+                                                       "plugins", "module_utils"),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            for folder, _dirs, _files in os.walk(copy_root):
+                os.chmod(folder, 0o755)
             answer = subprocess.run(
-                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                 UNWRITABLE_PROBE, root, os.path.join(locked, "c.json")],
+                [*AS_NOBODY, _python_for_nobody(), "-c", UNWRITABLE_PROBE, copy_root, os.path.join(locked, "c.json")],
                 capture_output=True, text=True, check=True, timeout=60).stdout
         else:
             with pytest.raises(cp.CheckpointError) as raised:
