@@ -108,7 +108,8 @@ def _python_for_nobody():
     """An interpreter user nobody can run: the checkout's own may sit below a folder only root may enter (a
     clone in a mktemp folder, a pyenv under /root), Debian's /usr/bin/python3 does not."""
     for candidate in (sys.executable, os.path.realpath(sys.executable), "/usr/bin/python3"):
-        if subprocess.run([*AS_NOBODY, candidate, "-c", "pass"], capture_output=True, timeout=60).returncode == 0:
+        if subprocess.run([*AS_NOBODY, candidate, "-c", "pass"], capture_output=True, timeout=60,
+                          check=False).returncode == 0:
             return candidate
     raise AssertionError("no Python that user nobody can run (install Debian's python3): the unwritable-folder "
                          "check cannot run under root")
