@@ -89,6 +89,32 @@ class EarlyFilter:
         return {"hmc": hmc}
 
 
+class Triage:
+    """A receiver's first look at a frame: keep it, or report it as dropped in a few numbers.
+
+    The source must still see every notification it drops: its session sequence number (gap detection) and
+    the sequence numbers of its OS messages (duplicate detection and recovery cursors). A receiver hands
+    ``dropped()``'s answer on instead of the frame, which is what lets a receiver process pass on a storm's
+    routine messages at the cost of three numbers each. Frames of the protected topics (BCPii, whose OS
+    messages come in parts) are always kept.
+    """
+
+    def __init__(self, early, protected_topics=()):
+        self._early = early
+        self._protected = frozenset(protected_topics)
+
+    def dropped(self, headers, body):
+        """None to keep the frame, else (topic, session-sequence-nr header, [(uri, OS sequence number)])."""
+        destination = headers.get("destination", "") if isinstance(headers, dict) else ""
+        topic = destination[7:] if destination.startswith("/topic/") else destination
+        if topic in self._protected:
+            return None
+        messages = []
+        if not self._early.drops(headers, body, lambda uri, seq: messages.append((uri, seq))):
+            return None
+        return topic, headers.get("session-sequence-nr"), messages
+
+
 def _resource(headers):
     """Class, name and URI of the notification's resource, read as the normalizer reads them."""
     element_uri = to_str(headers.get("element-uri"))

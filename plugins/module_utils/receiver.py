@@ -95,6 +95,12 @@ def topic_destination(topic):
     return "/topic/" + topic
 
 
+def require_stomp():
+    """ReceiverError naming what is missing when stomp.py cannot be used."""
+    if not HAS_STOMP:
+        raise ReceiverError(f"the Python package stomp.py (stomp-py >= 9.0) is required: {STOMP_IMPORT_ERROR}")
+
+
 def _pem_files(directory):
     return sorted(p for p in glob.glob(os.path.join(directory, "*")) if os.path.isfile(p))
 
@@ -153,18 +159,20 @@ class Receiver:
     on_frame(headers, body) is called in the stomp.py thread for each MESSAGE.
     on_lost(reason) is called once, from a stomp.py or watchdog thread, when an
     established connection ends for any reason other than close().
+    With a triage (early_filter.Triage), a frame it drops goes to on_dropped([note]) instead of on_frame.
     """
 
     def __init__(self, host, port, login, passcode, on_frame, on_lost, ca_certs=None, verify=True,
-                 heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None):
-        if not HAS_STOMP:
-            raise ReceiverError(f"the Python package stomp.py (stomp-py >= 9.0) is required: {STOMP_IMPORT_ERROR}")
+                 heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None, triage=None, on_dropped=None):
+        require_stomp()
         self.host = host
         self.port = int(port)
         self._login = login
         self._passcode = passcode
         self._on_frame = on_frame
         self._on_lost = on_lost
+        self._triage = triage
+        self._on_dropped = on_dropped
         self._ca_certs = ca_certs
         self._verify = verify
         self._heartbeat_ms = round(float(heartbeat) * 1000)
@@ -198,7 +206,11 @@ class Receiver:
     def on_message(self, frame):
         self._busy = True
         try:
-            self._on_frame(frame.headers, frame.body)
+            dropped = None if self._triage is None else self._triage.dropped(frame.headers, frame.body)
+            if dropped is None:
+                self._on_frame(frame.headers, frame.body)
+            else:
+                self._on_dropped([dropped])
         finally:
             self._last_rx = time.monotonic()
             self._busy = False

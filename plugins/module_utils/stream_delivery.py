@@ -25,7 +25,6 @@ import time
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, RENUMBERED
-from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
 from ansible_collections.zhmc.notifications.plugins.module_utils.os_history import missed_messages
@@ -33,6 +32,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import
 from ansible_collections.zhmc.notifications.plugins.module_utils.supervisor import (
     ChannelDone,
     Connection,
+    Dropped,
     Failed,
     Lost,
     now_ms,
@@ -63,7 +63,6 @@ class Delivery:
         self._cursors = stream.cursors
         self._workers = stream.workers
         self._accept = self._options.get("accept")
-        self._early = early_filter(self._options)
         self._sequence = SessionSequence()
         self._status = {}
         self._held = {}
@@ -103,6 +102,8 @@ class Delivery:
             for item in await connection.handoff.get_all():
                 if isinstance(item, tuple):
                     await self._on_frame(connection, item[0], item[1])
+                elif isinstance(item, Dropped):
+                    await self._on_dropped(connection, item.notes)
                 elif isinstance(item, Lost):
                     connection.handoff.discard()
                     self._held.clear()  # recovered from the cursors after the reconnect
@@ -184,20 +185,28 @@ class Delivery:
         destination = headers.get("destination", "")
         topic = destination[7:] if destination.startswith("/topic/") else destination
         topic_type = connection.resolution.topics.get(topic)
-        missed = self._sequence.missed(self._client.session_id, _int(headers.get("session-sequence-nr")))
-        if missed:
-            await self._emit(self._synthetic(connection, "notifications-missed", count=missed,
-                                             topic={"name": topic, "type": topic_type}))
+        await self._check_gap(connection, topic, headers.get("session-sequence-nr"))
         if topic_type == subs.TOPIC_TYPES["bcpii"]:
             async with self._order:
                 await self._deliver_bcpii(connection, self._reassembler.feed(body, time.monotonic()), topic)
-            return
-        if self._early is not None and self._early.drops(headers, body, self._pass_over):
             return
         stamp = _int(headers.get("timestamp"))
         for event in normalizer.normalize(headers, body, console=connection.console,
                                           **self._normalize_options(connection)):
             await self._deliver(connection, event, topic_type, stamp)
+
+    async def _on_dropped(self, connection, notes):
+        """Notifications the receiver's triage dropped count for gap detection and move their cursors."""
+        for topic, session_sequence, messages in notes:
+            await self._check_gap(connection, topic, session_sequence)
+            for uri, seq in messages:
+                self._pass_over(uri, seq)
+
+    async def _check_gap(self, connection, topic, session_sequence):
+        missed = self._sequence.missed(self._client.session_id, _int(session_sequence))
+        if missed:
+            await self._emit(self._synthetic(connection, "notifications-missed", count=missed, topic={
+                "name": topic, "type": connection.resolution.topics.get(topic)}))
 
     async def _deliver_bcpii(self, connection, payloads, topic):
         for payload in payloads:
@@ -263,7 +272,7 @@ class Delivery:
         self._cursors.advance(uri, seq, connection.console["host"], text)
 
     def _pass_over(self, uri, seq):
-        """An OS message the early filter dropped moves its cursor as one the filters drop after normalizing
+        """An OS message the receiver's triage dropped moves its cursor as one the filters drop after normalizing
         does (in order: behind the held messages of a resource whose channel is being opened)."""
         if uri in self._held:
             self._held[uri].append(_PassOver(uri, seq))

@@ -26,6 +26,7 @@ import time
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
 from ansible_collections.zhmc.notifications.plugins.module_utils.backoff import Backoff, BudgetExhausted
+from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import Triage, early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.handoff import Handoff, HandoffClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.os_history import latest_sequence
@@ -55,6 +56,15 @@ class Lost:
 
     def __init__(self, reason):
         self.reason = reason
+
+
+class Dropped:
+    """Queued in a connection's handoff for notifications the triage dropped: their early_filter.Triage notes."""
+
+    __slots__ = ("notes",)
+
+    def __init__(self, notes):
+        self.notes = notes
 
 
 class ChannelDone:
@@ -106,6 +116,11 @@ class Connection:
         with contextlib.suppress(HandoffClosed):
             self.handoff.put((headers, body))
 
+    def on_dropped(self, notes):
+        """The receiver's thread, as on_frame: notes of dropped notifications keep their place in the order."""
+        with contextlib.suppress(HandoffClosed):
+            self.handoff.put(Dropped(notes))
+
     def on_lost(self, reason):
         """stomp.py or watchdog thread."""
         with contextlib.suppress(RuntimeError):  # the loop is already closed: nothing waits any more
@@ -125,6 +140,7 @@ class ConnectionSupervisor:
         self._options = stream.options
         self._workers = stream.workers
         self._cursors = stream.cursors
+        self._early = early_filter(self._options)
         self.current = None
         self.receivers = set()
         """Every receiver made and not yet closed (the shutdown closes what is left)."""
@@ -162,7 +178,8 @@ class ConnectionSupervisor:
         login, passcode = self._stream.broker_login()
         receiver = self._stream.receiver_factory(
             console["host"], self._options["stomp_port"], login, passcode,
-            on_frame=connection.on_frame, on_lost=connection.on_lost,
+            on_frame=connection.on_frame, on_lost=connection.on_lost, on_dropped=connection.on_dropped,
+            triage=self._triage(resolution),
             ca_certs=self._options.get("ca_certs"), verify=self._options.get("verify", True),
             heartbeat=self._options.get("heartbeat", 30), **self._options.get("receiver_timeouts", {}))
         connection.receiver = receiver
@@ -185,6 +202,12 @@ class ConnectionSupervisor:
         connection.handoff.bound()
         LOG.info("subscribed %d topics on %s", len(resolution.topics), receiver.where)
         return connection
+
+    def _triage(self, resolution):
+        """What the receiver drops at once (None: nothing); BCPii topics are kept for their reassembly."""
+        if self._early is None:
+            return None
+        return Triage(self._early, [t for t, kind in resolution.topics.items() if kind == subs.TOPIC_TYPES["bcpii"]])
 
     async def _seed(self, resolution, console, since_ms):
         """A cursor for every newly covered resource, before subscribing (see docs/source.md, Recovery).

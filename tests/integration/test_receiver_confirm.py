@@ -5,21 +5,27 @@ import pytest
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver_process import ReceiverProcess
 
 
-def connected(sim, frames):
+@pytest.fixture(params=[Receiver, ReceiverProcess], ids=["in-process", "own-process"])
+def kind(request):
+    return request.param
+
+
+def connected(kind, sim, frames):
     client = HmcClient([sim.hmc_host], userid="operator", password="operator-password", ca_certs=sim.ca_file)
     client.logon()
-    receiver = Receiver("127.0.0.1", sim.stomp_port, client.session_id, client.session_credential,
+    receiver = kind("127.0.0.1", sim.stomp_port, client.session_id, client.session_credential,
                         on_frame=lambda headers, body: frames.append(headers), on_lost=lambda reason: None,
                         ca_certs=sim.ca_file, heartbeat=0, connect_timeout=10)
     receiver.connect()
     return client, receiver
 
 
-def test_confirmed_subscription_is_in_effect_at_once(hmcsim):
+def test_confirmed_subscription_is_in_effect_at_once(kind, hmcsim):
     frames = []
-    client, receiver = connected(hmcsim, frames)
+    client, receiver = connected(kind, hmcsim, frames)
     try:
         receiver.subscribe([client.object_topic, client.job_topic], confirm=True)
         subscribed = [c["subscriptions"] for c in hmcsim.control.stomp_connections()]
@@ -30,8 +36,8 @@ def test_confirmed_subscription_is_in_effect_at_once(hmcsim):
         client.logoff()
 
 
-def test_a_refused_subscription_raises(hmcsim):
-    client, receiver = connected(hmcsim, [])
+def test_a_refused_subscription_raises(kind, hmcsim):
+    client, receiver = connected(kind, hmcsim, [])
     try:
         with pytest.raises(ReceiverError, match="did not confirm the subscriptions: the connection ended"):
             receiver.subscribe(["no.such.topic"], confirm=True)

@@ -23,6 +23,7 @@ from test_source_helpers import RunningSource, of_type, run, until_subscribed
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver_process import ReceiverProcess
 from hmcsim.certs import make_certificates
 
 PASSWORD = "operator-password"
@@ -62,9 +63,15 @@ def _logon(host, **kwargs):
     return client
 
 
-def _receiver(host, port, **kwargs):
+CHANNELS = ["ws", "stomp", "stomp-process"]
+"""The STOMP receiver in the source's process (as wait_for_notification runs it) and in a process of its own
+(as the source runs it): both must refuse and accept the same."""
+
+
+def _receiver(host, port, channel="stomp", **kwargs):
     got = threading.Event()
-    receiver = Receiver(host, port, "operator", PASSWORD, on_frame=lambda h, b: got.set(), on_lost=lambda r: None,
+    kind = ReceiverProcess if channel == "stomp-process" else Receiver
+    receiver = kind(host, port, "operator", PASSWORD, on_frame=lambda h, b: got.set(), on_lost=lambda r: None,
                         heartbeat=0, connect_timeout=10, **kwargs)
     receiver.connect()
     receiver.close()
@@ -73,7 +80,7 @@ def _receiver(host, port, **kwargs):
 
 # -- the WS API client and the STOMP receiver ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("channel", ["ws", "stomp"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_verification_is_on_by_default(tls, channel):
     """Without ca_certs the system trust store is used, which does not know the console's CA: refused."""
     if channel == "ws":
@@ -81,11 +88,11 @@ def test_verification_is_on_by_default(tls, channel):
             _logon(tls.good_host)
     else:
         with pytest.raises(ReceiverError, match=r"TLS: .*certificate verify failed"):
-            _receiver("localhost", tls.stomp_port)
+            _receiver("localhost", tls.stomp_port, channel)
     assert tls.sim.control.logons()["ok"] == 0
 
 
-@pytest.mark.parametrize("channel", ["ws", "stomp"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_wrong_ca_is_refused(tls, channel):
     if channel == "ws":
         with pytest.raises(HmcError, match=r"TLS certificate verification failed .*unable to get local issuer"):
@@ -93,10 +100,10 @@ def test_wrong_ca_is_refused(tls, channel):
     else:
         with pytest.raises(ReceiverError, match=r"cannot connect to the STOMP broker at localhost:\d+: TLS: .*"
                                                 r"unable to get local issuer"):
-            _receiver("localhost", tls.stomp_port, ca_certs=tls.wrong_ca)
+            _receiver("localhost", tls.stomp_port, channel, ca_certs=tls.wrong_ca)
 
 
-@pytest.mark.parametrize("channel", ["ws", "stomp"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_wrong_hostname_is_refused_even_with_the_right_ca(tls, channel):
     """The certificate is the console's and signed by the given CA, but does not name 127.0.0.1."""
     if channel == "ws":
@@ -105,20 +112,20 @@ def test_wrong_hostname_is_refused_even_with_the_right_ca(tls, channel):
         _logon(tls.good_host, ca_certs=tls.ca_file)  # the same console by its certified name works
     else:
         with pytest.raises(ReceiverError, match=r"TLS: .*IP address mismatch"):
-            _receiver("127.0.0.1", tls.stomp_port, ca_certs=tls.ca_file)
-        _receiver("localhost", tls.stomp_port, ca_certs=tls.ca_file)
+            _receiver("127.0.0.1", tls.stomp_port, channel, ca_certs=tls.ca_file)
+        _receiver("localhost", tls.stomp_port, channel, ca_certs=tls.ca_file)
 
 
-@pytest.mark.parametrize("channel", ["ws", "stomp"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_hashed_ca_directory_is_accepted(tls, channel):
     if channel == "ws":
         _logon(tls.good_host, ca_certs=tls.ca_dir)
         with pytest.raises(HmcError, match="IP address mismatch"):  # a directory does not switch checks off
             _logon(tls.bad_host, ca_certs=tls.ca_dir)
     else:
-        _receiver("localhost", tls.stomp_port, ca_certs=tls.ca_dir)
+        _receiver("localhost", tls.stomp_port, channel, ca_certs=tls.ca_dir)
         with pytest.raises(ReceiverError, match="IP address mismatch"):
-            _receiver("127.0.0.1", tls.stomp_port, ca_certs=tls.ca_dir)
+            _receiver("127.0.0.1", tls.stomp_port, channel, ca_certs=tls.ca_dir)
 
 
 def test_verify_false_works_only_when_set_and_warns(tls):
@@ -127,7 +134,8 @@ def test_verify_false_works_only_when_set_and_warns(tls):
     client.logon()
     client.logoff()
     assert len(warnings) == 1 and VERIFY_WARNING in warnings[0]
-    _receiver("127.0.0.1", tls.stomp_port, verify=False)
+    for channel in CHANNELS[1:]:
+        _receiver("127.0.0.1", tls.stomp_port, channel, verify=False)
     quiet = []
     with pytest.raises(HmcError):
         HmcClient([tls.bad_host], userid="operator", password=PASSWORD, warn=quiet.append, retries=0).logon()

@@ -353,6 +353,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import 
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_pipeline import NotificationStream  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver_process import ReceiverProcess  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.source_output import SourceOutput  # noqa: E402
 
 LOG = logging.getLogger("zhmc.notifications.source")
@@ -393,8 +394,11 @@ async def main(queue, args):
     except HmcError as err:
         raise ValueError(f"{source_options.PREFIX}{err}") from None
     stream_options = dict(options, cursors=cursors, on_subscribed=output.on_subscribed)
+    # The broker connection runs in a process of its own: a storm's frames are parsed beside the rules engine
+    # and ansible-runner, not in their process (see receiver_process.py).
     stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
-                                password=connection["password"], owns_session=True)
+                                password=connection["password"], owns_session=True,
+                                receiver_factory=ReceiverProcess)
     side = asyncio.ensure_future(output.run())
     try:
         await stream.run()
