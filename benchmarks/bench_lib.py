@@ -139,6 +139,41 @@ def per_thread(first: dict, last: dict, count: int) -> dict:
             for name, seconds in last.items() if seconds - first.get(name, 0.0) > 0}
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below pid (the source's receiver processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{entry}/stat") as handle:
+                children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of pid and its descendants: the source's memory includes its receiver processes."""
+    total = rss_mb(pid)
+    for child in descendants(pid):
+        with contextlib.suppress(OSError):
+            total += rss_mb(child)
+    return total
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process and its live descendants (its receiver processes work for it)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for child in descendants(os.getpid()):
+        with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{child}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MiB (from /proc, so no psutil is needed in child venvs)."""
     with open(f"/proc/{pid}/status") as handle:
@@ -295,12 +330,12 @@ class Tally:
             return
         if self.count == 0:
             self.first = now
-            self.cpu_first = time.process_time()
+            self.cpu_first = tree_cpu()
             self.threads_first = thread_cpu()
         self.count += 1
         self.last = now
         if self.count >= self.expected:
-            self.cpu_last = time.process_time()
+            self.cpu_last = tree_cpu()
             self.threads_last = thread_cpu()
         if self.keep_times:
             self.gseqs.append(int(gseq))
@@ -322,9 +357,9 @@ class Tally:
                 self.gseqs.tofile(handle)
                 self.times.tofile(handle)
         span = self.last - self.first
-        cpu = (self.cpu_last or time.process_time()) - self.cpu_first
+        cpu = (self.cpu_last or tree_cpu()) - self.cpu_first
         emit(event="done", count=self.count, expected=self.expected, first=self.first, last=self.last,
-             rate=(self.count - 1) / span if span > 0 else 0.0, rss_mb=rss_mb(os.getpid()),
+             rate=(self.count - 1) / span if span > 0 else 0.0, rss_mb=tree_rss_mb(os.getpid()),
              cpu_us_per_msg=1e6 * cpu / max(1, self.count - 1),
              thread_cpu_us_per_msg=per_thread(self.threads_first, self.threads_last, self.count - 1),
              **{key: value() if callable(value) else value for key, value in extra.items()})

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-from bench_lib import REPO_ROOT, Tally, emit, rss_mb
+from bench_lib import REPO_ROOT, Tally, emit, tree_rss_mb
 
 SOURCE_FILE = REPO_ROOT / "extensions" / "eda" / "plugins" / "event_source" / "hmc.py"
 COLLECTIONS_ROOT = REPO_ROOT / ".tmp" / "collections"
@@ -78,7 +78,7 @@ async def run(args) -> None:
     loop = asyncio.get_running_loop()
     finished = asyncio.Event()
     started = time.time()
-    emit(event="starting", t=started, rss_mb=rss_mb(os.getpid()))
+    emit(event="starting", t=started, rss_mb=tree_rss_mb(os.getpid()))
     task = loop.create_task(main(queue, source_args))
     # SIGTERM (the orchestrator stopping this driver) ends the run like a normal end, so that the source
     # stops as ansible-rulebook stops it (cancelled: it closes its connections and logs off).
@@ -94,7 +94,7 @@ async def run(args) -> None:
     async def rss_reporter():
         while True:
             await asyncio.sleep(args.rss_every)
-            emit(event="rss", t=time.time(), rss_mb=rss_mb(os.getpid()), events=queue.events, count=tally.count,
+            emit(event="rss", t=time.time(), rss_mb=tree_rss_mb(os.getpid()), events=queue.events, count=tally.count,
                  threads=threading.active_count())
 
     reporter = loop.create_task(rss_reporter()) if args.rss_every else None
@@ -108,7 +108,7 @@ async def run(args) -> None:
     # The outcome was reported above; here the task only has to finish (it logs off on cancellation).
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await asyncio.wait_for(task, 10)
-    emit(event="exit", t=time.time(), rss_mb=rss_mb(os.getpid()), events=queue.events)
+    emit(event="exit", t=time.time(), rss_mb=tree_rss_mb(os.getpid()), events=queue.events)
 
 
 def main() -> None:
