@@ -90,8 +90,11 @@ def sim_connection(sim, state_dir: Path) -> dict:
 
 
 def subscribed(state: dict, connections: int = 1) -> bool:
-    """True once `connections` STOMP connections subscribe and every open OS message channel is subscribed."""
-    active = [conn for conn in state["stomp"] if conn["subscriptions"]]
+    """True once `connections` STOMP connections subscribed and had the last subscription confirmed (the source
+    asks a receipt for its last SUBSCRIBE: before it, a later topic of the same connection may not be subscribed
+    yet), and every open OS message channel is subscribed."""
+    active = [conn for conn in state["stomp"]
+              if conn["subscriptions"] and conn.get("confirmed-subscriptions", 0) >= len(conn["subscriptions"])]
     topics = {sub["destination"].removeprefix("/topic/") for conn in active for sub in conn["subscriptions"]}
     channels = {channel["topic-name"] for channel in state["channels"]}
     return len(active) >= connections and channels <= topics

@@ -337,10 +337,6 @@ class Receiver:
     def topics(self):
         return frozenset(self._topics)
 
-    @property
-    def alive(self):
-        return self._connected.is_set() and not self._ended.is_set()
-
     def close(self, timeout=2.0):
         """Disconnect cleanly, or hard when the broker does not answer within timeout. Safe from any thread,
         also while connect() runs (which then closes the connection it made and raises)."""

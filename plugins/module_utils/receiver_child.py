@@ -73,7 +73,7 @@ class Relay:
             target = self._connect
             args = (args,)
         else:
-            target = self._receiver.subscribe
+            target = self._subscribe
         threading.Thread(target=self._answer, args=(call_id, target, args), daemon=True).start()
 
     def _answer(self, call_id, target, args):
@@ -94,6 +94,11 @@ class Relay:
         self._receiver.connect()
         threading.Thread(target=self._flush_often, name="zhmc-drop-notes", daemon=True).start()
         return self._receiver.heartbeat_interval
+
+    def _subscribe(self, topics, confirm):
+        if self._receiver is None:
+            raise ReceiverError("not connected")
+        self._receiver.subscribe(topics, confirm)
 
     def _close(self, timeout):
         self._done.set()

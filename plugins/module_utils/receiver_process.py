@@ -72,7 +72,6 @@ class ReceiverProcess:
         self._state_lock = threading.Lock()
         self._closing = False
         self._connected = False
-        self._gone = False
         self._lost_reported = False
         self._ended = threading.Event()
         self.heartbeat_interval = 0.0
@@ -110,10 +109,6 @@ class ReceiverProcess:
     def topics(self):
         return frozenset(self._topics)
 
-    @property
-    def alive(self):
-        return self._connected and not self._gone and not self._ended.is_set()
-
     def close(self, timeout=2.0):
         """Close the connection and end the process (killed when it does not end in time); safe from any
         thread, also while connect() runs (which then raises)."""
@@ -139,7 +134,10 @@ class ReceiverProcess:
     def _start(self):
         parent_end, child_end = socket.socketpair()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (collection_root(), env.get("PYTHONPATH")) if p)
+        # What the source imports, the child imports: ansible-rulebook or a decision environment may have
+        # put folders on sys.path that no environment variable names.
+        env["PYTHONPATH"] = os.pathsep.join([collection_root()] + [p for p in sys.path if p and os.path.isdir(p)])
+        env["PYTHONSAFEPATH"] = "1"  # not the working folder first on sys.path (python -m would put it there)
         level = min(logging.getLogger(name).getEffectiveLevel() for name in CHILD_LOGGERS)
         try:
             self._process = subprocess.Popen(
@@ -195,7 +193,6 @@ class ReceiverProcess:
                 elif kind == "log":
                     logging.getLogger(message[2]).log(message[1], "%s", message[3])
                 elif kind == "lost":
-                    self._gone = True
                     self._report_lost(message[1])
         except ChannelClosed:
             pass

@@ -7,7 +7,7 @@ import json
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import early_filter
+from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import Triage, early_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer import normalize
 
@@ -114,3 +114,16 @@ def test_held_filter_drops_routine_messages_early_and_keeps_held_ones():
     assert noted == [("/api/partitions/1", 7)]
     assert not check.drops(headers, held, lambda *_: None)
     assert not check.drops(headers, "{not json", lambda *_: None), "a parse-error always reaches the rulebook"
+
+
+def test_triage_notes_what_it_drops_and_keeps_protected_topics():
+    """A receiver's triage: a dropped frame becomes its topic, session sequence number and OS message numbers;
+    a frame of a protected topic (BCPii, reassembled from parts) is kept whatever it holds."""
+    triage = Triage(early_filter({"accept": source_filter({"held": True})}), protected_topics=["bcpii.topic"])
+    routine = json.dumps({"os-messages": [{"message-text": "IEF403I JOB1 - STARTED", "sequence-number": 7},
+                                          {"message-text": "IEF404I JOB1 - ENDED", "sequence-number": 8}]})
+    headers = {**HEADERS, "destination": "/topic/os.topic", "session-sequence-nr": "41"}
+    assert triage.dropped(headers, routine) == ("os.topic", "41", [("/api/partitions/1", 7), ("/api/partitions/1", 8)])
+    assert triage.dropped({**headers, "destination": "/topic/bcpii.topic"}, routine) is None
+    assert triage.dropped(headers, one_message(**{"message-text": "*05 IEF238D X", "is-held": True})) is None
+    assert triage.dropped({"destination": "/topic/os.topic"}, "{not json") is None

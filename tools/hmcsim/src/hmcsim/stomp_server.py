@@ -33,6 +33,7 @@ class StompConnection:
         self.login = None
         self.version = "1.2"
         self.subscriptions: dict[str, str] = {}  # subscription id -> topic
+        self.confirmed = 0  # subscriptions in effect when the last SUBSCRIBE receipt was sent (for test harnesses)
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=server.queue_size)
         self.session_seq = itertools.count(0)
         self.message_seq = itertools.count(1)
@@ -51,6 +52,7 @@ class StompConnection:
         return {"id": self.number, "peer": str(self.peer), "login": self.login, "version": self.version,
                 "heart-beat": [int(self.send_every * 1000), int(self.expect_every * 1000)],
                 "subscriptions": [{"id": k, "destination": f"/topic/{v}"} for k, v in self.subscriptions.items()],
+                "confirmed-subscriptions": self.confirmed,
                 "queued": self.queue.qsize(), "sent-messages": self.sent_messages,
                 "stalled": self.stalled_until > time.monotonic()}
 
@@ -240,6 +242,7 @@ class StompServer:
             sub_id = headers.get("id", destination)
             conn.subscriptions[sub_id] = topic
             if receipt:
+                conn.confirmed = len(conn.subscriptions)
                 await conn.send_now("RECEIPT", {"receipt-id": receipt})
             if self.on_subscribe is not None:
                 for item_headers, body in self.on_subscribe(topic):
