@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/profile_source.py --py-spy /path/to/py-spy --filtered   # as the filtered benchmark
 
 py-spy is not a dependency of the collection: install it anywhere (e.g. pip install --target DIR py-spy) and
-pass its path. Prints the share of GIL time per thread, per function (self) and per function with callees,
-which is how the throughput analysis in README.md was made.
+pass its path. The source's receiver process is sampled too (py-spy --subprocesses): each stack starts with
+its process, so the first table is the share of GIL time per process; then per function (self) and per
+function with callees, which is how the throughput analysis in README.md was made.
 """
 
 import argparse
@@ -25,7 +26,7 @@ from throughput import SUBSCRIPTIONS
 def summarize(raw: Path, top: int = 25) -> str:
     self_time: collections.Counter = collections.Counter()
     inclusive: collections.Counter = collections.Counter()
-    threads: collections.Counter = collections.Counter()
+    processes: collections.Counter = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         if not line.strip():
@@ -34,12 +35,12 @@ def summarize(raw: Path, top: int = 25) -> str:
         samples = int(count)
         total += samples
         frames = stack.split(";")
-        threads[frames[0]] += samples
+        processes[frames[0]] += samples
         self_time[frames[-1]] += samples
         for frame in set(frames):
             inclusive[frame] += samples
     out = [f"{total} samples"]
-    out += [f"{n / total:6.1%} {name}" for name, n in threads.most_common(5)]
+    out += [f"{n / total:6.1%} {name}" for name, n in processes.most_common(5)]
     out += ["--- self"] + [f"{n / total:6.1%} {name}" for name, n in self_time.most_common(top)]
     out += ["--- inclusive"] + [f"{n / total:6.1%} {name}" for name, n in inclusive.most_common(top * 2)
                                 if "threading.py" not in name and "asyncio" not in name]
@@ -71,7 +72,7 @@ def main() -> None:
         source.expect("probe", 60)
         env = {**os.environ, "PYTHONPATH": str(Path(args.py_spy).resolve().parent.parent)}
         spy = subprocess.Popen([args.py_spy, "record", "-p", str(source.proc.pid), "-o", str(raw), "-f", "raw",
-                                "-r", "200", "--threads", "--gil", "-d", str(args.seconds)], env=env,
+                                "-r", "200", "--threads", "--gil", "--subprocesses", "-d", str(args.seconds)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         publisher.send("go")
         print(source.expect("done", args.count / 100 + 120))
