@@ -18,7 +18,7 @@ def kind(request):
 
 def receiver(kind, host, port, ca_file, login="operator", passcode="operator-password"):
     return kind(host, port, login, passcode, on_frame=lambda h, b: None, on_lost=lambda r: None,
-                    ca_certs=ca_file, heartbeat=0, connect_timeout=30)
+                ca_certs=ca_file, heartbeat=0, connect_timeout=30)
 
 
 def test_a_broker_that_closes_after_tls_is_reported_as_closed(kind, hmcsim):

@@ -17,8 +17,8 @@ def connected(kind, sim, frames):
     client = HmcClient([sim.hmc_host], userid="operator", password="operator-password", ca_certs=sim.ca_file)
     client.logon()
     receiver = kind("127.0.0.1", sim.stomp_port, client.session_id, client.session_credential,
-                        on_frame=lambda headers, body: frames.append(headers), on_lost=lambda reason: None,
-                        ca_certs=sim.ca_file, heartbeat=0, connect_timeout=10)
+                    on_frame=lambda headers, body: frames.append(headers), on_lost=lambda reason: None,
+                    ca_certs=sim.ca_file, heartbeat=0, connect_timeout=10)
     receiver.connect()
     return client, receiver
 

@@ -72,7 +72,7 @@ def _receiver(host, port, channel="stomp", **kwargs):
     got = threading.Event()
     kind = ReceiverProcess if channel == "stomp-process" else Receiver
     receiver = kind(host, port, "operator", PASSWORD, on_frame=lambda h, b: got.set(), on_lost=lambda r: None,
-                        heartbeat=0, connect_timeout=10, **kwargs)
+                    heartbeat=0, connect_timeout=10, **kwargs)
     receiver.connect()
     receiver.close()
     return receiver
