@@ -63,7 +63,7 @@ def _bench(name: str, args) -> str:
         import headroom
 
         count = args.count or (20_000 if quick else 100_000)
-        return headroom.run_filtered(count, args.rounds or 2) if name == "filtered" else headroom.run_headroom(
+        return headroom.run_filtered(count, args.rounds or 4) if name == "filtered" else headroom.run_headroom(
             count, args.rounds or 2)
     if name == "openstack":
         import openstack_rate

@@ -135,6 +135,20 @@ class RecoveryCursors:
             cursor["console"] = console
         run.remember(seq, text)
 
+    def pass_over(self, uri, first, last, console=None):
+        """The OS messages first..last of uri (consecutive numbers, or one None) were read and not delivered:
+        each moves the cursor as a delivered one does, unless it is a duplicate.
+
+        Once one of them is not a duplicate, every later one is newer than the cursor, so the cursor goes
+        straight to last, leaving it as advancing one by one would.
+        """
+        for seq in (first,) if first is None or last is None else range(first, last + 1):
+            if self.classify(uri, seq) != DUPLICATE:
+                self.advance(uri, seq, console)
+                if seq != last:
+                    self.advance(uri, last, console)
+                return
+
     # -- persistence ----------------------------------------------------------------------------------
 
     def snapshot(self):

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010
 
 __metaclass__ = type  # noqa: UP001
 
+from ansible_collections.zhmc.notifications.plugins.module_utils.drop_notes import run_of
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import SourceFilter
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_os import os_message_severity
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_values import (
@@ -30,10 +31,8 @@ OS_MESSAGE = "os-message"
 
 
 class EarlyFilter:
-    """``drops(headers, body, note)``: True when the source filter drops every event of this notification.
-
-    ``note(uri, sequence_number)`` is called for each dropped OS message that is not a refresh, in order, as
-    the source records every OS message it reads (duplicate detection and the recovery cursor), kept or not.
+    """``dropped_messages(headers, body)``: the OS messages of a notification whose every event the source filter
+    drops, or None when the notification takes the normal path.
     """
 
     def __init__(self, matcher, max_body=None):
@@ -41,29 +40,34 @@ class EarlyFilter:
         self._max_body = MAX_BODY if max_body is None else max_body
         self._needs_text = matcher.needs_message_id or matcher.text is not None
 
-    def drops(self, headers, body, note):
+    def dropped_messages(self, headers, body):
+        """None to keep the notification, else [(uri, sequence number)] of its OS messages that are not refreshes,
+        in order: the source records every OS message it reads (duplicate detection and the recovery cursor),
+        kept or not."""
         try:
-            return self._drops(headers, body, note)
+            return self._dropped_messages(headers, body)
         except Exception:  # anything unexpected: the normalizer decides (and makes a parse-error if it must)
-            return False
+            return None
 
-    def _drops(self, headers, body, note):
+    def _dropped_messages(self, headers, body):
         if not isinstance(headers, dict) or (to_str(headers.get("notification-type")) or "").strip() != OS_MESSAGE:
-            return False
+            return None
         decoded, error = decode_json(body, self._max_body)
         entries = decoded.get("os-messages") if isinstance(decoded, dict) and error is None else None
         if not isinstance(entries, list) or not entries:
-            return False
+            return None
         resource = _resource(headers)
-        views = [self._view(resource, entry) for entry in entries]
-        if any(view is None for view in views) or any(self._matcher.accept(view) for view in views):
-            return False
         uri = resource["uri"]
-        for view in views:
+        accept = self._matcher.accept
+        noted = []
+        for entry in entries:
+            view = self._view(resource, entry)
+            if view is None or accept(view):
+                return None
             message = view["hmc"]["os_message"]
             if not message["refresh"]:
-                note(uri, message["sequence_number"])
-        return True
+                noted.append((uri, message["sequence_number"]))
+        return noted
 
     def _view(self, resource, entry):
         """The part of an entry's event that the filter conditions read; None when the entry is unusable."""
@@ -92,11 +96,10 @@ class EarlyFilter:
 class Triage:
     """A receiver's first look at a frame: keep it, or report it as dropped in a few numbers.
 
-    The source must still see every notification it drops: its session sequence number (gap detection) and
-    the sequence numbers of its OS messages (duplicate detection and recovery cursors). A receiver hands
-    ``dropped()``'s answer on instead of the frame, which is what lets a receiver process pass on a storm's
-    routine messages at the cost of three numbers each. Frames of the protected topics (BCPii, whose OS
-    messages come in parts) are always kept.
+    The source must still see every notification it drops (see drop_notes): a receiver hands ``dropped()``'s
+    run on instead of the frame, which is what lets a receiver process pass on a storm's routine messages at
+    the cost of a few numbers per run of them. Frames of the protected topics (BCPii, whose OS messages come in
+    parts) are always kept.
     """
 
     def __init__(self, early, protected_topics=()):
@@ -104,15 +107,15 @@ class Triage:
         self._protected = frozenset(protected_topics)
 
     def dropped(self, headers, body):
-        """None to keep the frame, else (topic, session-sequence-nr header, [(uri, OS sequence number)])."""
+        """None to keep the frame, else its drop_notes run."""
         destination = headers.get("destination", "") if isinstance(headers, dict) else ""
         topic = destination[7:] if destination.startswith("/topic/") else destination
         if topic in self._protected:
             return None
-        messages = []
-        if not self._early.drops(headers, body, lambda uri, seq: messages.append((uri, seq))):
+        messages = self._early.dropped_messages(headers, body)
+        if messages is None:
             return None
-        return topic, headers.get("session-sequence-nr"), messages
+        return run_of(topic, headers.get("session-sequence-nr"), messages)
 
 
 def _resource(headers):

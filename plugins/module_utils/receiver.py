@@ -153,20 +153,31 @@ def _server_send_interval(connected_headers, client_receive_ms):
     return max(server_send, client_receive_ms) / 1000.0
 
 
-class Receiver:
+class BrokerEndpoint:
+    """The broker a receiver connects to, as both receivers (this one and receiver_process's) name it."""
+
+    def __init__(self, host, port):
+        self.host = host
+        self.port = int(port)
+
+    @property
+    def where(self):
+        return f"{self.host}:{self.port}"
+
+
+class Receiver(BrokerEndpoint):
     """One STOMP/TLS connection to a console broker.
 
     on_frame(headers, body) is called in the stomp.py thread for each MESSAGE.
     on_lost(reason) is called once, from a stomp.py or watchdog thread, when an
     established connection ends for any reason other than close().
-    With a triage (early_filter.Triage), a frame it drops goes to on_dropped([note]) instead of on_frame.
+    With a triage (early_filter.Triage), a frame it drops goes to on_dropped([its drop_notes run]) instead of on_frame.
     """
 
     def __init__(self, host, port, login, passcode, on_frame, on_lost, ca_certs=None, verify=True,
                  heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None, triage=None, on_dropped=None):
         require_stomp()
-        self.host = host
-        self.port = int(port)
+        super().__init__(host, port)
         self._login = login
         self._passcode = passcode
         self._on_frame = on_frame
@@ -323,19 +334,6 @@ class Receiver:
                     raise ReceiverError(f"the STOMP broker at {self.where} did not confirm the subscriptions: {reason}")
                 self._receipt_seen.wait(min(left, 0.2))
             self._receipts.discard(receipt_id)
-
-    def unsubscribe(self, topic):
-        if topic in self._topics:
-            self._topics.discard(topic)
-            self._conn.unsubscribe(id=topic)
-
-    @property
-    def where(self):
-        return f"{self.host}:{self.port}"
-
-    @property
-    def topics(self):
-        return frozenset(self._topics)
 
     def close(self, timeout=2.0):
         """Disconnect cleanly, or hard when the broker does not answer within timeout. Safe from any thread,

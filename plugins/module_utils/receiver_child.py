@@ -5,10 +5,10 @@
 Run as ``python -m ...receiver_child FD LEVEL``: FD is its end of the socket pair, LEVEL the lowest log level
 the source shows. It answers the source's calls (connect, subscribe), each in a thread of its own so that a
 close is never stuck behind a connect that waits for the broker. The frames the triage keeps are sent at
-once; the notes of the ones it drops are sent in batches, always before the next kept frame and the loss
-report, and at least every FLUSH_SECONDS, so that the source sees every notification in the order the
-broker sent it. Log records go to the source (which masks secrets again); the login and passcode are masked
-here as well.
+once; the notes of the ones it drops (drop_notes runs) are sent in batches, always before the next kept
+frame and the loss report, and at least every FLUSH_SECONDS, so that the source sees every notification in
+the order the broker sent it. Log records go to the source (which masks secrets again); the login and
+passcode are masked here as well.
 """
 
 from __future__ import absolute_import, division, print_function  # noqa: UP010
@@ -24,11 +24,12 @@ import sys
 import threading
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets
+from ansible_collections.zhmc.notifications.plugins.module_utils.drop_notes import add_run
 from ansible_collections.zhmc.notifications.plugins.module_utils.process_channel import Channel, ChannelClosed
 from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
 
 BATCH = 500
-"""Dropped notifications sent in one message at most."""
+"""Dropped notifications told in one message at most (as drop_notes runs: a storm's are a few runs)."""
 FLUSH_SECONDS = 0.05
 """Longest time a dropped notification's note waits for its batch (the cursors' and checkpoint's lag)."""
 
@@ -50,6 +51,7 @@ class Relay:
         self._channel = channel
         self._receiver = None
         self._pending = []
+        self._noted = 0
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -60,8 +62,6 @@ class Relay:
                 message = self._channel.recv()
                 if message[0] == "call":
                     self._start_call(*message[1:])
-                elif message[0] == "unsubscribe" and self._receiver is not None:
-                    self._receiver.unsubscribe(message[1])
                 elif message[0] == "close":
                     self._close(message[1])
                     return
@@ -92,6 +92,7 @@ class Relay:
         log_secrets.install()
         self._receiver = Receiver(on_frame=self._frame, on_lost=self._lost, on_dropped=self._dropped, **settings)
         self._receiver.connect()
+        self._send(("connected",))  # before the reply, so that the source counts a later end as a loss
         threading.Thread(target=self._flush_often, name="zhmc-drop-notes", daemon=True).start()
         return self._receiver.heartbeat_interval
 
@@ -112,10 +113,12 @@ class Relay:
             self._flush()
             self._send(("frame", headers, body))
 
-    def _dropped(self, notes):
+    def _dropped(self, runs):
         with self._lock:
-            self._pending.extend(notes)
-            if len(self._pending) >= BATCH:
+            for run in runs:
+                add_run(self._pending, run)
+            self._noted += len(runs)
+            if self._noted >= BATCH:
                 self._flush()
 
     def _lost(self, reason):
@@ -131,7 +134,7 @@ class Relay:
     def _flush(self):
         """Under the lock."""
         if self._pending:
-            batch, self._pending = self._pending, []
+            batch, self._pending, self._noted = self._pending, [], 0
             self._send(("dropped", batch))
 
     def _send(self, message):

@@ -30,7 +30,12 @@ import threading
 import time
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.process_channel import Channel, ChannelClosed
-from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import LOG, ReceiverError, require_stomp
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import (
+    LOG,
+    BrokerEndpoint,
+    ReceiverError,
+    require_stomp,
+)
 
 CHILD_MODULE = __name__.rsplit(".", 1)[0] + ".receiver_child"
 START_SECONDS = 20.0
@@ -48,14 +53,13 @@ def collection_root():
     return path
 
 
-class ReceiverProcess:
+class ReceiverProcess(BrokerEndpoint):
     """receiver.Receiver's interface, with the connection in a child process (see the module docstring)."""
 
     def __init__(self, host, port, login, passcode, on_frame, on_lost, ca_certs=None, verify=True,
                  heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None, triage=None, on_dropped=None):
         require_stomp()
-        self.host = host
-        self.port = int(port)
+        super().__init__(host, port)
         self._settings = {"host": host, "port": self.port, "login": login, "passcode": passcode,
                           "ca_certs": ca_certs, "verify": verify, "heartbeat": heartbeat,
                           "connect_timeout": connect_timeout, "receipt_timeout": receipt_timeout, "triage": triage}
@@ -63,7 +67,6 @@ class ReceiverProcess:
         self._on_frame = on_frame
         self._on_lost = on_lost
         self._on_dropped = on_dropped
-        self._topics = set()
         self._process = None
         self._channel = None
         self._call_ids = itertools.count(1)
@@ -90,24 +93,9 @@ class ReceiverProcess:
             raise
 
     def subscribe(self, topics, confirm=False):
-        """As Receiver.subscribe; the receiver process enforces the receipt timeout."""
-        new = [topic for topic in dict.fromkeys(topics) if topic not in self._topics]
-        if new:
-            self._topics.update(new)
-            self._call("subscribe", (new, confirm))
-
-    def unsubscribe(self, topic):
-        if topic in self._topics:
-            self._topics.discard(topic)
-            self._send(("unsubscribe", topic))
-
-    @property
-    def where(self):
-        return f"{self.host}:{self.port}"
-
-    @property
-    def topics(self):
-        return frozenset(self._topics)
+        """As Receiver.subscribe (which the receiver process runs, and which skips topics it has); the receiver
+        process enforces the receipt timeout."""
+        self._call("subscribe", (list(topics), confirm))
 
     def close(self, timeout=2.0):
         """Close the connection and end the process (killed when it does not end in time); safe from any
@@ -184,9 +172,9 @@ class ReceiverProcess:
                     self._on_frame(message[1], message[2])
                 elif kind == "dropped":
                     self._on_dropped(message[1])
+                elif kind == "connected":  # from now on an end of the process is a lost connection
+                    self._connected = True
                 elif kind == "reply":
-                    if message[1] == 1 and message[2]:  # the first call is connect: from now on an end is a loss
-                        self._connected = True
                     with self._replied:
                         self._replies[message[1]] = (message[2], message[3])
                         self._replied.notify_all()

@@ -26,12 +26,13 @@ class SessionSequence:
     def __init__(self):
         self._last = {}
 
-    def missed(self, session, seq):
-        """How many notifications were skipped before seq in this session (0 for none)."""
+    def missed(self, session, seq, through=None):
+        """How many notifications were skipped before seq in this session (0 for none); with through, the
+        notifications seq..through (consecutive, as a drop_notes run) were all seen."""
         if seq is None:
             return 0
         last = self._last.get(session)
-        self._last[session] = seq
+        self._last[session] = seq if through is None else through
         if last is None:
             return 0
         step = seq_delta(seq, last)

@@ -103,7 +103,7 @@ class Delivery:
                 if isinstance(item, tuple):
                     await self._on_frame(connection, item[0], item[1])
                 elif isinstance(item, Dropped):
-                    await self._on_dropped(connection, item.notes)
+                    await self._on_dropped(connection, item.runs)
                 elif isinstance(item, Lost):
                     connection.handoff.discard()
                     self._held.clear()  # recovered from the cursors after the reconnect
@@ -119,7 +119,7 @@ class Delivery:
             await self._recover(connection, done.resource)
         for item in held:
             if isinstance(item, _PassOver):
-                self._pass_over(item.uri, item.seq)
+                self._pass_over(item.uri, item.first, item.last)
             else:
                 await self._deliver_os(connection, item)
 
@@ -195,15 +195,16 @@ class Delivery:
                                           **self._normalize_options(connection)):
             await self._deliver(connection, event, topic_type, stamp)
 
-    async def _on_dropped(self, connection, notes):
-        """Notifications the receiver's triage dropped count for gap detection and move their cursors."""
-        for topic, session_sequence, messages in notes:
-            await self._check_gap(connection, topic, session_sequence)
-            for uri, seq in messages:
-                self._pass_over(uri, seq)
+    async def _on_dropped(self, connection, runs):
+        """Notifications the receiver's triage dropped (drop_notes runs) count for gap detection and move their
+        cursors."""
+        for topic, first, last, ranges in runs:
+            await self._check_gap(connection, topic, first, last)
+            for uri, seq_first, seq_last in ranges:
+                self._pass_over(uri, seq_first, seq_last)
 
-    async def _check_gap(self, connection, topic, session_sequence):
-        missed = self._sequence.missed(self._client.session_id, _int(session_sequence))
+    async def _check_gap(self, connection, topic, session_sequence, through=None):
+        missed = self._sequence.missed(self._client.session_id, _int(session_sequence), through)
         if missed:
             await self._emit(self._synthetic(connection, "notifications-missed", count=missed, topic={
                 "name": topic, "type": connection.resolution.topics.get(topic)}))
@@ -271,13 +272,13 @@ class Delivery:
         await self._emit(event)
         self._cursors.advance(uri, seq, connection.console["host"], text)
 
-    def _pass_over(self, uri, seq):
-        """An OS message the receiver's triage dropped moves its cursor as one the filters drop after normalizing
-        does (in order: behind the held messages of a resource whose channel is being opened)."""
+    def _pass_over(self, uri, first, last):
+        """OS messages the receiver's triage dropped move their cursor as ones the filters drop after normalizing
+        do (in order: behind the held messages of a resource whose channel is being opened)."""
         if uri in self._held:
-            self._held[uri].append(_PassOver(uri, seq))
-        elif self._cursors.classify(uri, seq) != DUPLICATE:
-            self._cursors.advance(uri, seq, self.connection.console["host"])
+            self._held[uri].append(_PassOver(uri, first, last))
+        else:
+            self._cursors.pass_over(uri, first, last, self.connection.console["host"])
 
     async def _emit(self, event):
         if self._accept is None or self._accept(event):
@@ -397,13 +398,15 @@ class Delivery:
 
 
 class _PassOver:
-    """An early-dropped OS message of a held resource: its cursor moves when the held messages are released."""
+    """Early-dropped OS messages (a drop_notes range) of a held resource: its cursor moves when the held messages
+    are released."""
 
-    __slots__ = ("seq", "uri")
+    __slots__ = ("first", "last", "uri")
 
-    def __init__(self, uri, seq):
+    def __init__(self, uri, first, last):
         self.uri = uri
-        self.seq = seq
+        self.first = first
+        self.last = last
 
 
 def resource_info(resource):

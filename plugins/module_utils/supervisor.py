@@ -59,12 +59,12 @@ class Lost:
 
 
 class Dropped:
-    """Queued in a connection's handoff for notifications the triage dropped: their early_filter.Triage notes."""
+    """Queued in a connection's handoff for notifications the triage dropped: their drop_notes runs."""
 
-    __slots__ = ("notes",)
+    __slots__ = ("runs",)
 
-    def __init__(self, notes):
-        self.notes = notes
+    def __init__(self, runs):
+        self.runs = runs
 
 
 class ChannelDone:
@@ -116,10 +116,10 @@ class Connection:
         with contextlib.suppress(HandoffClosed):
             self.handoff.put((headers, body))
 
-    def on_dropped(self, notes):
-        """The receiver's thread, as on_frame: notes of dropped notifications keep their place in the order."""
+    def on_dropped(self, runs):
+        """The receiver's thread, as on_frame: the runs of dropped notifications keep their place in the order."""
         with contextlib.suppress(HandoffClosed):
-            self.handoff.put(Dropped(notes))
+            self.handoff.put(Dropped(runs))
 
     def on_lost(self, reason):
         """stomp.py or watchdog thread."""

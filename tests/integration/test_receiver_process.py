@@ -75,9 +75,13 @@ def test_kept_frames_and_drop_notes_come_in_the_brokers_order(hmcsim):
         with lock:
             seen.append(("frame", int(headers["session-sequence-nr"]), json.loads(body)["os-messages"][0]))
 
-    def dropped(notes):
+    def dropped(runs):
+        """Each run back into its notifications (a storm notification holds one OS message)."""
         with lock:
-            seen.extend(("note", int(ssn), messages) for _topic, ssn, messages in notes)
+            for _topic, first, last, ranges in runs:
+                messages = [[(uri, seq)] for uri, low, high in ranges for seq in range(low, high + 1)]
+                seen.extend(("note", ssn, message)
+                            for ssn, message in zip(range(first, last + 1), messages, strict=True))
 
     triage = Triage(EarlyFilter(source_filter(HELD_ONLY).matcher))
     receiver = ReceiverProcess("127.0.0.1", hmcsim.stomp_port, client.session_id, client.session_credential,

@@ -91,14 +91,12 @@ def test_early_check_agrees_with_normalize_and_filter(spec, headers, body):
         assert early_filter({"accept": None}) is None
         return
     check = early_filter({"accept": accept})
-    noted = []
-    dropped = check.drops(headers, body, lambda uri, seq: noted.append((uri, seq)))
+    noted = check.dropped_messages(headers, body)
     kept, expected_notes, events = kept_and_noted(accept, headers, body)
-    if dropped:
+    if noted is not None:
         assert kept == [], "the early check dropped a notification the filter keeps events of"
         assert noted == expected_notes, "dropped OS messages must be recorded as the normal path records them"
     else:
-        assert noted == []
         well_formed = events and all(e["hmc"]["type"] == "os-message" for e in events)
         assert kept or not well_formed, "a well-formed OS message notification the filter drops was not dropped early"
 
@@ -109,21 +107,19 @@ def test_held_filter_drops_routine_messages_early_and_keeps_held_ones():
     headers = {"notification-type": "os-message", "object-uri": "/api/partitions/1", "name": "P"}
     routine = json.dumps({"os-messages": [{"message-text": "IEF403I JOB1 - STARTED", "sequence-number": 7}]})
     held = json.dumps({"os-messages": [{"message-text": "*05 IEF238D JOB1", "sequence-number": 8, "is-held": True}]})
-    noted = []
-    assert check.drops(headers, routine, lambda uri, seq: noted.append((uri, seq)))
-    assert noted == [("/api/partitions/1", 7)]
-    assert not check.drops(headers, held, lambda *_: None)
-    assert not check.drops(headers, "{not json", lambda *_: None), "a parse-error always reaches the rulebook"
+    assert check.dropped_messages(headers, routine) == [("/api/partitions/1", 7)]
+    assert check.dropped_messages(headers, held) is None
+    assert check.dropped_messages(headers, "{not json") is None, "a parse-error always reaches the rulebook"
 
 
 def test_triage_notes_what_it_drops_and_keeps_protected_topics():
-    """A receiver's triage: a dropped frame becomes its topic, session sequence number and OS message numbers;
-    a frame of a protected topic (BCPii, reassembled from parts) is kept whatever it holds."""
+    """A receiver's triage: a dropped frame becomes its drop_notes run (topic, session sequence numbers, ranges of
+    OS message numbers); a frame of a protected topic (BCPii, reassembled from parts) is kept whatever it holds."""
     triage = Triage(early_filter({"accept": source_filter({"held": True})}), protected_topics=["bcpii.topic"])
     routine = json.dumps({"os-messages": [{"message-text": "IEF403I JOB1 - STARTED", "sequence-number": 7},
                                           {"message-text": "IEF404I JOB1 - ENDED", "sequence-number": 8}]})
     headers = {**HEADERS, "destination": "/topic/os.topic", "session-sequence-nr": "41"}
-    assert triage.dropped(headers, routine) == ("os.topic", "41", [("/api/partitions/1", 7), ("/api/partitions/1", 8)])
+    assert triage.dropped(headers, routine) == ["os.topic", 41, 41, [["/api/partitions/1", 7, 8]]]
     assert triage.dropped({**headers, "destination": "/topic/bcpii.topic"}, routine) is None
     assert triage.dropped(headers, one_message(**{"message-text": "*05 IEF238D X", "is-held": True})) is None
     assert triage.dropped({"destination": "/topic/os.topic"}, "{not json") is None
