@@ -165,13 +165,30 @@ def tree_rss_mb(pid: int) -> float:
 
 def tree_cpu() -> float:
     """CPU seconds of this process and its live descendants (its receiver processes work for it)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = time.process_time()
     for child in descendants(os.getpid()):
-        with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{child}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+        total += _cpu_seconds(child)
     return total
+
+
+def family_cpu(pid: int) -> float:
+    """CPU seconds of pid, of the children it waited for (ended playbooks) and of its live descendants."""
+    return _cpu_seconds(pid, waited=True) + sum(_cpu_seconds(child) for child in descendants(pid))
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores were busy since boot (/proc/stat: everything but idle and iowait)."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, waited: bool = False) -> float:
+    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+        used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if waited else 0)
+        return used / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def rss_mb(pid: int) -> float:

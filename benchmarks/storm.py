@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import yaml
-from bench_lib import BENCH_DIR, PYTHON, REPO_ROOT, percentile, table
+from bench_lib import BENCH_DIR, PYTHON, REPO_ROOT, family_cpu, machine_busy, percentile, table
 from rig import Rig
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
@@ -156,12 +156,16 @@ def _warm_up(responder: Responder, storm, reply_id: int, timeout: float = 240) -
 
 def _case(responder: Responder, storm, rate: int, seconds: float, first_id: int, count: int = HELD) -> dict:
     held = [(first_id + i, FIRST_OFFSET + SPACING * i) for i in range(count)]
+    started, busy, responding = time.monotonic(), machine_busy(), family_cpu(responder.process.pid)
     created, achieved = storm.storm(rate, seconds, held)
     replies = responder.wait_replies(list(created), 120)
+    wall = time.monotonic() - started
+    busy, responding = machine_busy() - busy, family_cpu(responder.process.pid) - responding
     delays = sorted(replies[i] - created[i] for i in created if i in replies)
     # Let the engine drain whatever the storm left before the next case.
     time.sleep(5)
-    return {"rate": rate, "achieved": achieved, "delays": delays, "answered": len(replies), "held": len(created)}
+    return {"rate": rate, "achieved": achieved, "delays": delays, "answered": len(replies), "held": len(created),
+            "responder_cores": responding / wall, "other_cores": (busy - responding) / wall}
 
 
 def _transport(rig: Rig, collections: Path, transport: str, rates: list[int], seconds: float) -> list[dict]:
@@ -205,7 +209,8 @@ def _rows(transport: str, results: list[dict]) -> list[list[str]]:
             f"{result['answered']}/{result['held']}",
             f"{percentile(delays, 0.5):.2f}" if delays else "-", f"{delays[0]:.2f}" if delays else "-",
             f"{worst:.2f}", "" if is_base else f"<= {limit:.2f}",
-            "" if is_base else ("yes" if worst <= limit else "NO")])
+            "" if is_base else ("yes" if worst <= limit else "NO"),
+            f"{result['responder_cores']:.2f} / {result['other_cores']:.2f}"])
     return rows
 
 
@@ -221,7 +226,7 @@ def run(quick: bool, rates: str | None = None) -> str:
             try:
                 rows += _rows(transport, _transport(rig, collections, transport, storm_rates, seconds))
             except Exception as exc:  # report it and go on with the other transport
-                rows.append([transport, f"failed: {type(exc).__name__}: {exc}"[:300], "", "", "", "", "", "", ""])
+                rows.append([transport, f"failed: {type(exc).__name__}: {exc}"[:300], "", "", "", "", "", "", "", ""])
     finally:
         rig.stop()
     return "\n".join([
@@ -230,4 +235,6 @@ def run(quick: bool, rates: str | None = None) -> str:
         "partition; seconds from a held message's creation to its reply arriving at the console (hmcsim's clock). "
         "Baseline: the same held messages without a storm, same run and rulebook process.", "",
         table(["transport", "storm msgs/s", "achieved msgs/s", "answered", "p50 s", "min s", "p100 s",
-               f"target ({TARGET}x baseline p100)", "met"], rows)])
+               f"target ({TARGET}x baseline p100)", "met", "cores: responder / rest"], rows), "",
+        "cores: average CPU use during the case of ansible-rulebook with its source, receiver process and "
+        "playbooks, and of everything else on the machine (the broker and publisher, or hmcsim's storm)."])
