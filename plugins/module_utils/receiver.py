@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010
 __metaclass__ = type  # noqa: UP001
 
 import contextlib
+import errno
 import glob
 import inspect
 import logging
@@ -390,7 +391,7 @@ class Receiver(BrokerEndpoint):
             return f"TLS: {err}"
         finally:
             raw.close()
-        if isinstance(exc, (stomp.exception.NotConnectedException, stomp.exception.ConnectionClosedException)):
+        if closed_under_connect(exc):
             # TLS works, so the broker hung up on the login itself (stomp.py could not even send CONNECT).
             return "the broker closed the connection without answering the login (CONNECT)"
         return str(exc) or type(exc).__name__
@@ -417,6 +418,18 @@ class Receiver(BrokerEndpoint):
             with contextlib.suppress(OSError):
                 os.unlink(self._bundle)
             self._bundle = None
+
+
+def closed_under_connect(exc):
+    """Whether stomp.py's connect failed because the connection was gone when it sent CONNECT.
+
+    Which error that is depends on a race: stomp.py's reader thread may see the broker's close first and close
+    the socket (then the send fails with EBADF), or the send meets the closed connection itself (EPIPE,
+    ECONNRESET), or stomp.py notices before it sends (its own exceptions).
+    """
+    if isinstance(exc, (stomp.exception.NotConnectedException, stomp.exception.ConnectionClosedException)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.EBADF, errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN)
 
 
 def _notice_eof(transport):
