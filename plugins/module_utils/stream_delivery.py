@@ -27,6 +27,7 @@ from ansible_collections.zhmc.notifications.plugins.module_utils import subscrip
 from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, RENUMBERED
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
+from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_values import to_int
 from ansible_collections.zhmc.notifications.plugins.module_utils.os_history import missed_messages
 from ansible_collections.zhmc.notifications.plugins.module_utils.recovery import SessionSequence, status_changes
 from ansible_collections.zhmc.notifications.plugins.module_utils.supervisor import (
@@ -190,7 +191,7 @@ class Delivery:
             async with self._order:
                 await self._deliver_bcpii(connection, self._reassembler.feed(body, time.monotonic()), topic)
             return
-        stamp = _int(headers.get("timestamp"))
+        stamp = to_int(headers.get("timestamp"))
         for event in normalizer.normalize(headers, body, console=connection.console,
                                           **self._normalize_options(connection)):
             await self._deliver(connection, event, topic_type, stamp)
@@ -204,7 +205,7 @@ class Delivery:
                 self._pass_over(uri, seq_first, seq_last)
 
     async def _check_gap(self, connection, topic, session_sequence, through=None):
-        missed = self._sequence.missed(self._client.session_id, _int(session_sequence), through)
+        missed = self._sequence.missed(self._client.session_id, to_int(session_sequence), through)
         if missed:
             await self._emit(self._synthetic(connection, "notifications-missed", count=missed, topic={
                 "name": topic, "type": connection.resolution.topics.get(topic)}))
@@ -418,10 +419,3 @@ def resource_props(resource):
     """A resource record with the WS API property names the normalizer reads (as in live headers)."""
     return {"object-uri": resource["uri"], "object-id": resource["uri"].rsplit("/", 1)[-1],
             "class": resource["class"], "name": resource["name"], "cpc-name": resource["cpc"]}
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
