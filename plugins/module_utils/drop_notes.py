@@ -33,21 +33,22 @@ def run_of(topic, session_sequence, messages):
 
 def add_run(runs, run):
     """Append ``run`` to the list ``runs``, merged into the last run when its session numbers continue it."""
-    if runs:
-        last = runs[-1]
-        if last[2] is not None and run[1] is not None and run[1] == last[2] + 1:
-            last[2] = run[2]
-            for numbers in run[3]:
-                _add_range(last[3], numbers)
-            return
-    runs.append(run)
+    if runs and _follows(runs[-1][2], run[1]):
+        runs[-1][2] = run[2]
+        for span in run[3]:
+            _add_range(runs[-1][3], span)
+    else:
+        runs.append(run)
 
 
 def _add_range(ranges, span):
     """Append the OS message range ``span`` ([uri, first, last]), merged into the last one when it continues it."""
-    if ranges:
-        last = ranges[-1]
-        if last[0] == span[0] and last[2] is not None and span[1] is not None and span[1] == last[2] + 1:
-            last[2] = span[2]
-            return
-    ranges.append(span)
+    if ranges and ranges[-1][0] == span[0] and _follows(ranges[-1][2], span[1]):
+        ranges[-1][2] = span[2]
+    else:
+        ranges.append(span)
+
+
+def _follows(last, number):
+    """Whether number is exactly last + 1 (neither missing)."""
+    return last is not None and number is not None and number == last + 1
