@@ -97,12 +97,14 @@ def stomp_host(client_host):
 
 
 class Connection:
-    """One broker connection: its receiver, its own handoff, what it subscribed and the console it reached."""
+    """One broker connection: its receiver, its own handoff, what it subscribed, the console it reached and the WS
+    API session its topics belong to."""
 
-    def __init__(self, loop, number, resolution, console):
+    def __init__(self, loop, number, resolution, console, session_id):
         self.number = number
         self.resolution = resolution
         self.console = console
+        self.session_id = session_id
         self.handoff = Handoff(loop, HANDOFF_CAPACITY, bounded=False)
         self.receiver = None
         self.restored = None
@@ -174,7 +176,8 @@ class ConnectionSupervisor:
         resolution = await self._workers.call(subs.resolve, self._client, self._stream.spec)
         console = {"host": stomp_host(self._client.host or ""), "type": "hmc"}
         self._numbers += 1
-        connection = Connection(asyncio.get_running_loop(), self._numbers, resolution, console)
+        connection = Connection(asyncio.get_running_loop(), self._numbers, resolution, console,
+                                self._client.session_id)
         login, passcode = self._stream.broker_login()
         receiver = self._stream.receiver_factory(
             console["host"], self._options["stomp_port"], login, passcode,
@@ -264,14 +267,18 @@ class ConnectionSupervisor:
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 return await asyncio.wait_for(asyncio.shield(connection.lost), interval or None)
-            reason = await self._session_ended()
+            reason = await self._session_ended(connection)
             if reason:
                 LOG.warning("%s: connecting again", reason)
                 return reason
 
-    async def _session_ended(self):
-        """A cheap WS API call (Get Notification Topics) tells whether the session still lives."""
-        before = self._client.session_id
+    async def _session_ended(self, connection):
+        """A cheap WS API call (Get Notification Topics) tells whether the session still lives.
+
+        The connection's topics belong to the session it was resolved in: once the client holds another one,
+        whoever logged on again (this call, or a delivery call such as a recovery or a job query that met the
+        ended session first), those topics are silent and the connection must be replaced.
+        """
         try:
             await self._workers.call(self._client.get_notification_topics)
         except HmcError as err:
@@ -282,7 +289,7 @@ class ConnectionSupervisor:
         except Exception as err:  # not a verdict on the session
             LOG.info("session check failed, not acting on it: %s", err)
             return None
-        if self._client.session_id != before:
+        if self._client.session_id != connection.session_id:
             return "the console session ended (the client logged on again)"
         return None
 

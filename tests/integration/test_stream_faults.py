@@ -230,6 +230,37 @@ def test_an_ended_session_is_noticed_and_replaced(hmcsim_factory):
     run(scenario())
 
 
+def test_a_session_ended_and_replaced_by_a_delivery_call_is_still_noticed(hmcsim_factory):
+    """Delivery's own WS API calls may meet the ended session before the session check does: here a
+    job-completion read after the session ended (the rules engine was behind) queries its job, which logs on
+    again. The subscriptions belong to the ended session and are silent, so the check must replace the
+    connection all the same, or the source goes deaf for good (CI of stop 20: the first recovery did it)."""
+    sim = hmcsim_factory("minimal")
+    subscriptions = {**OS_PART1, "jobs": True}
+
+    async def scenario():
+        args = source_args(sim, subscriptions, reconnect=FAST, session_check=3)
+        async with RunningSource(args) as source:  # a queue of 1: delivery waits while the test does not read
+            await until_subscribed(sim, 3)
+            for code in ("OLD0001I", "OLD0002I"):  # the first fills the queue, delivery waits with the second
+                await asyncio.to_thread(sim.control.os_message, "PART1", f"{code} before the session ends")
+            await asyncio.to_thread(sim.control.inject, "job-completion", resource="PART1",
+                                    topic_type="job-notification", headers={"job-uri": "/api/jobs/gone"})
+            await asyncio.sleep(0.5)  # the frame is on its way before the session and its topics end
+            await asyncio.to_thread(sim.control.end_sessions)
+            await source.wait_for(of_type("job-completion"), timeout=30)  # its job query logged on again
+            assert len(await asyncio.to_thread(sim.control.sessions)) == 1
+            await asyncio.to_thread(sim.control.os_message, "PART1", "NEW0001I after the session ended")
+            lost = await source.wait_for(of_type("connection-lost"), timeout=30)
+            assert "logged on again" in lost["hmc"]["reason"]
+            await source.wait_for(of_type("connection-restored"), timeout=60)
+            await source.wait_for(has_code("NEW0001I"), timeout=30)
+            assert [os_code(e) for e in os_events(source.seen)] == ["OLD0001I", "OLD0002I", "NEW0001I"]
+            assert len(await asyncio.to_thread(sim.control.sessions)) == 1
+
+    run(scenario())
+
+
 # -- item 8 ---------------------------------------------------------------------------------------------------
 
 def test_stopping_during_start_up_leaves_no_session_or_connection(hmcsim_factory):
