@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_lib import machine_line
 
-NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
-         "openstack", "soak", "restarts")
-DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "filtered", "headroom",
-           "openstack")
+NAMES = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "reply", "filtered",
+         "headroom", "openstack", "soak", "restarts")
+DEFAULT = ("throughput", "latency", "memory", "startup", "recovery", "filtering", "storm", "reply", "filtered",
+           "headroom", "openstack")
 """The soak takes at least half an hour, the soak with restarts (issue 11) some minutes: only with --only."""
 
 
@@ -59,6 +59,10 @@ def _bench(name: str, args) -> str:
         import storm
 
         return storm.run(quick=quick, rates=args.rates)
+    if name == "reply":
+        import reply_cost
+
+        return reply_cost.run(runs=3 if quick else 5)
     if name in ("filtered", "headroom"):
         import headroom
 
