@@ -20,7 +20,8 @@ TRICKY = "it's \"quoted\" $HOME `id` ; echo x && exit 3 | * ? \\ ~ {a,b} ünïco
 
 
 def guard(command, **values):
-    return {"name": f"State guard {command}", "ansible.builtin.include_role": {"name": "zhmc.notifications.state_guard"},
+    return {"name": f"State guard {command}",
+            "ansible.builtin.include_role": {"name": "zhmc.notifications.state_guard"},
             "vars": {"state_guard_command": command, **values}}
 
 
@@ -35,7 +36,8 @@ PLAYBOOK = [{
         keep("first"),
         guard("claim", state_guard_file="{{ state }}", state_guard_key="{{ tricky }}"),
         keep("second"),
-        guard("mark", state_guard_file="{{ state }}", state_guard_key="{{ tricky }}", state_guard_status="{{ tricky }}"),
+        guard("mark", state_guard_file="{{ state }}", state_guard_key="{{ tricky }}",
+              state_guard_status="{{ tricky }}"),
         guard("limit", state_guard_file="{{ limits }}", state_guard_key="{{ tricky }}", state_guard_limit=1),
         keep("allowed"),
         guard("limit", state_guard_file="{{ limits }}", state_guard_key="{{ tricky }}", state_guard_limit=1),
