@@ -161,6 +161,15 @@ class RabbitMQBroker:
                 return int(parts[1])
         return None
 
+    def wait_queue_depth(self, name: str, expected: int, timeout: float = 30) -> None:
+        """Until the queue holds ``expected`` messages. The broker routes a publish and counts an acknowledgement
+        asynchronously, so a count read the moment a publisher closed or an event fired may still be behind."""
+        deadline = time.monotonic() + timeout
+        while (depth := self.queue_depth(name)) != expected:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"queue {name} holds {depth} messages after {timeout} s, not {expected}")
+            time.sleep(0.2)
+
     def close_connections(self, reason: str = "test fault") -> None:
         self.ctl("close_all_connections", "-p", VHOST, reason)
 

@@ -93,7 +93,7 @@ def test_versioned_notifications_and_hostile_messages(rabbitmq, collections, tmp
         assert len(errors) == 4, errors  # not JSON, binary, no priority, broken envelope
         assert any("DecodeError" in e["error"] for e in errors) and any("priority" in e["error"] for e in errors)
         assert {e["type"] for e in events} == {"parse-error", "compute.deep", "compute.odd", "instance.update"}
-        assert rabbitmq.queue_depth("eda-versioned") == 0, "every message was acknowledged"
+        rabbitmq.wait_queue_depth("eda-versioned", 0)  # every message was acknowledged
         assert PASSWORD not in rulebook.output()
     finally:
         rulebook.stop()
