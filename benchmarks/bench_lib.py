@@ -191,6 +191,23 @@ def _cpu_seconds(pid: int, waited: bool = False) -> float:
     return 0.0
 
 
+def parent_of(pid: int) -> int | None:
+    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+    return None
+
+
+def started_at(pid: int) -> float | None:
+    """When a process started (epoch seconds, to the kernel's clock tick), None when it is gone. The boot time
+    comes from /proc/uptime read now, not /proc/stat's btime, which is whole seconds (up to 1 s off)."""
+    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
+        ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as uptime:
+            boot = time.time() - float(uptime.read().split()[0])
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MiB (from /proc, so no psutil is needed in child venvs)."""
     with open(f"/proc/{pid}/status") as handle:
