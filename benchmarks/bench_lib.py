@@ -139,13 +139,20 @@ def per_thread(first: dict, last: dict, count: int) -> dict:
             for name, seconds in last.items() if seconds - first.get(name, 0.0) > 0}
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (fields[0] is the state, fields[1] the parent), None
+    when the process is gone. The name is cut off at its last parenthesis: it may hold spaces and parentheses."""
+    with contextlib.suppress(OSError, IndexError), open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()
+    return None
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process below pid (the source's receiver processes), from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{entry}/stat") as handle:
-                children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        if entry.isdigit() and (fields := _stat(int(entry))):
+            children.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], list(children.get(pid, []))
     while todo:
         child = todo.pop()
@@ -184,28 +191,27 @@ def machine_busy() -> float:
 
 
 def _cpu_seconds(pid: int, waited: bool = False) -> float:
-    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-        used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if waited else 0)
-        return used / os.sysconf("SC_CLK_TCK")
-    return 0.0
+    fields = _stat(pid)
+    if fields is None:
+        return 0.0
+    used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if waited else 0)
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def parent_of(pid: int) -> int | None:
-    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
-        return int(handle.read().rsplit(")", 1)[1].split()[1])
-    return None
+    fields = _stat(pid)
+    return None if fields is None else int(fields[1])
 
 
 def started_at(pid: int) -> float | None:
     """When a process started (epoch seconds, to the kernel's clock tick), None when it is gone. The boot time
     comes from /proc/uptime read now, not /proc/stat's btime, which is whole seconds (up to 1 s off)."""
-    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as handle:
-        ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as uptime:
-            boot = time.time() - float(uptime.read().split()[0])
-        return boot + ticks / os.sysconf("SC_CLK_TCK")
-    return None
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    with open("/proc/uptime") as uptime:
+        boot = time.time() - float(uptime.read().split()[0])
+    return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

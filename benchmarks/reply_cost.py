@@ -15,9 +15,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 import yaml
-from bench_lib import REPO_ROOT, percentile, table
+from bench_lib import REPO_ROOT, table
 from rig import USER, Rig
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
@@ -102,9 +103,6 @@ def run(runs: int = 5) -> str:
 
 
 def _report(rows: dict, runs: int) -> str:
-    def median(values):
-        return percentile(sorted(values), 0.5)
-
     trivial_cpu = median([cpu for _, cpu in rows["trivial"]])
     reply_cpu = median([cpu for _, cpu, _ in rows["reply"]])
     table_rows = [

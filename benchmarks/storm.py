@@ -52,6 +52,8 @@ SUBSCRIPTIONS = [{"cpc": "CPC1", "partitions": ["PART1"]}]
 WARM_UP_SECONDS = 12.0
 WARM_UP_HELD = 3
 HELD_TEXT = "IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
+COLUMNS = ["transport", "storm msgs/s", "achieved msgs/s", "answered", "p50 s", "min s", "p100 s",
+           f"target ({TARGET}x baseline p100)", "met", "to playbook p50 / p100 s", "cores: responder / rest"]
 
 
 def demo_replies() -> list:
@@ -288,7 +290,7 @@ def run(quick: bool, rates: str | None = None) -> str:
             try:
                 rows += _rows(transport, _transport(rig, collections, transport, storm_rates, seconds))
             except Exception as exc:  # report it and go on with the other transport
-                rows.append([transport, f"failed: {type(exc).__name__}: {exc}"[:300], *[""] * 9])
+                rows.append([transport, f"failed: {type(exc).__name__}: {exc}"[:300], *[""] * (len(COLUMNS) - 2)])
     finally:
         rig.stop()
     return "\n".join([
@@ -296,9 +298,7 @@ def run(quick: bool, rates: str | None = None) -> str:
         f"held messages {SPACING:.0f} s apart in each {seconds:.0f} s storm of routine OS messages on the same "
         "partition; seconds from a held message's creation to its reply arriving at the console (hmcsim's clock). "
         "Baseline: the same held messages without a storm, same run and rulebook process.", "",
-        table(["transport", "storm msgs/s", "achieved msgs/s", "answered", "p50 s", "min s", "p100 s",
-               f"target ({TARGET}x baseline p100)", "met", "to playbook p50 / p100 s", "cores: responder / rest"],
-              rows), "",
+        table(COLUMNS, rows), "",
         "to playbook: seconds from a held message's creation to the start of its reply playbook (ansible-playbook "
         "under ansible-rulebook): the way through the console or broker, the receiver, the source and the rules "
         "engine; the rest of the reply's time is the playbook's own run.",
