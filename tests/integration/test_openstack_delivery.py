@@ -40,7 +40,7 @@ def test_feedback_mode_acknowledges_after_the_engines_feedback(rabbitmq, collect
         publish_numbered(rabbitmq.url(), range(1, 11))
         events = rulebook.wait_for(lambda e: set(numbers_of(e)) == set(range(1, 11)), "ten with feedback")
         assert sorted(numbers_of(events)) == list(range(1, 11))
-        rulebook.wait_for(lambda _: rabbitmq.queue_depth("eda-feedback") == 0, "every notification acknowledged")
+        rabbitmq.wait_queue_depth("eda-feedback", 0, timeout=120)  # every notification acknowledged
     finally:
         rulebook.stop()
     assert "no feedback" not in rulebook.output()
