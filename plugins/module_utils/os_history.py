@@ -32,22 +32,31 @@ def latest_sequence(client, resource):
 
 
 def missed_messages(client, resource, begin, since_ms=None):
-    """(messages, gap) the console keeps from sequence number begin on, oldest first.
+    """(messages, gaps) the console keeps from sequence number begin on, oldest first.
 
     begin None: every kept message, or with since_ms only those stamped at or after it (a message without a
-    time stamp, -1, counts as new: it cannot be shown to be older). gap is (first, last) of the numbers from
-    begin on that the console no longer keeps, or None.
+    time stamp, -1, counts as new: it cannot be shown to be older), and no gaps. gaps lists (first, last) of each
+    run of numbers from begin on that the console no longer keeps, in order: the ones before the oldest kept
+    message, and the holes between kept ones, because a console that runs out of history space drops the oldest
+    routine messages first and keeps held and priority ones (WS API, List OS Messages), so an old held message
+    can be kept while the routine ones after it are gone.
     """
     messages = _messages(client, resource, begin)
     if begin is None:
         if since_ms is not None:
             messages = [m for m in messages if not _stamped_before(m, since_ms)]
-        return messages, None
+        return messages, []
     messages.sort(key=lambda m: seq_delta(_int(m.get("sequence-number"), begin), begin))
-    first = _int(messages[0].get("sequence-number")) if messages else None
-    if first is not None and seq_delta(first, begin) > 0:
-        return messages, (begin, begin + seq_delta(first, begin) - 1)
-    return messages, None
+    gaps = []
+    expected = begin
+    for message in messages:
+        number = _int(message.get("sequence-number"), expected)
+        missing = seq_delta(number, expected)
+        if missing > 0:
+            gaps.append((expected, expected + missing - 1))
+        if missing >= 0:
+            expected = number + 1
+    return messages, gaps
 
 
 def _stamped_before(message, since_ms):

@@ -133,19 +133,19 @@ class Delivery:
             return
         begin = self._cursors.resume_from(uri)
         try:
-            messages, gap = await self._workers.call(missed_messages, self._client, resource, begin,
-                                                     self._cursors.since(uri))
+            messages, gaps = await self._workers.call(missed_messages, self._client, resource, begin,
+                                                      self._cursors.since(uri))
         except HmcError as err:
             LOG.warning("cannot recover OS messages of %s: %s", resource["name"], err)
             await self._emit(self._synthetic(connection, "notifications-missed", reason=str(err),
                                              resource=resource_info(resource)))
             return
-        if gap:
+        for first, last in gaps:
             # The console keeps a bounded history: what it no longer has is lost, so say how much.
-            count = gap[1] - gap[0] + 1
+            count = last - first + 1
             LOG.warning("%d OS messages of %s are no longer kept by the console", count, resource["name"])
             await self._emit(self._synthetic(
-                connection, "notifications-missed", count=count, first_sequence=gap[0], last_sequence=gap[1],
+                connection, "notifications-missed", count=count, first_sequence=first, last_sequence=last,
                 reason="OS messages no longer kept by the console", resource=resource_info(resource)))
         if not messages:
             return  # nothing missed (an empty list would normalize to a parse-error)

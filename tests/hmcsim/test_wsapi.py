@@ -3,8 +3,12 @@
 import json
 import time
 import urllib.parse
+from pathlib import Path
 
+import yaml
 from hmcsim_wire import Api, Stomp
+
+MINIMAL = Path(__file__).resolve().parents[2] / "tools/hmcsim/src/hmcsim/scenarios/minimal.yaml"
 
 
 def test_logon_logoff_and_stale_session(hmcsim):
@@ -87,6 +91,60 @@ def test_list_os_messages_and_reply_clears_held_message(hmcsim):
         ("LP01", "R 05,CANCEL", "operator", "05")
     texts = [m["message-text"] for m in api.ok("GET", f"{lp01}/operations/list-os-messages")["os-messages"]]
     assert texts[-1] == "IEE600I REPLY TO 05 IS;CANCEL"
+
+
+def test_list_os_messages_filters_as_zhmcclient_asks(hmcsim):
+    """The query parameters zhmcclient's list_os_messages(begin, end, is_held, is_priority, max_messages) sends."""
+    api = Api(hmcsim)
+    lp01 = api.find("logical-partition", "LP01")
+    hmcsim.control.os_message("LP01", "IEF403I ROUTINE")
+    held = hmcsim.control.os_message("LP01", "IEF238D JOB1 - REPLY DEVICE NAME OR 'CANCEL'.", held=True,
+                                     reply_id="05")["sequence-number"]
+    urgent = hmcsim.control.os_message("LP01", "IOS000I URGENT", priority=True)["sequence-number"]
+    hmcsim.control.os_message("LP01", "IEF404I ROUTINE")
+
+    def numbers(query):
+        messages = api.ok("GET", f"{lp01}/operations/list-os-messages?{query}")["os-messages"]
+        return [m["sequence-number"] for m in messages]
+
+    everything = numbers("")
+    assert numbers("is-held=true") == [held]
+    assert numbers("is-priority=true") == [urgent]
+    assert numbers("is-held=false&is-priority=false") == [n for n in everything if n not in (held, urgent)]
+    assert numbers("max-messages=2") == everything[:2]
+    assert numbers(f"begin-sequence-number={held}&max-messages=2") == [held, urgent]
+    assert numbers("max-messages=0") == everything
+    assert api.error("GET", f"{lp01}/operations/list-os-messages?is-held=yes") == (400, 14)
+    assert api.error("GET", f"{lp01}/operations/list-os-messages?max-messages=-1") == (400, 14)
+    api.ok("POST", f"{lp01}/operations/send-os-cmd", {"operating-system-command-text": "R 05,CANCEL",
+                                                     "is-priority": False})
+    assert numbers("is-held=true") == [], "an answered message is no longer held"
+
+
+def test_a_full_history_drops_the_oldest_routine_messages_and_keeps_held_and_priority_ones(hmcsim_factory,
+                                                                                             tmp_path):
+    """WS API book, List OS Messages: "the oldest non-held, non-priority OS messages are no longer available"."""
+    scenario = yaml.safe_load(MINIMAL.read_text())
+    scenario["console"]["os_history"] = 5
+    (tmp_path / "small.yaml").write_text(yaml.safe_dump(scenario))
+    sim = hmcsim_factory(scenario=str(tmp_path / "small.yaml"))
+    api = Api(sim)
+    lp01 = api.find("logical-partition", "LP01")
+    held = sim.control.os_message("LP01", "IEF238D JOB1 - REPLY DEVICE NAME OR 'CANCEL'.", held=True,
+                                  reply_id="07")["sequence-number"]
+    urgent = sim.control.os_message("LP01", "IOS000I URGENT", priority=True)["sequence-number"]
+    answered = sim.control.os_message("LP01", "IEF238D JOB2 - REPLY DEVICE NAME OR 'CANCEL'.", held=True,
+                                      reply_id="08")["sequence-number"]
+    api.ok("POST", f"{lp01}/operations/send-os-cmd", {"operating-system-command-text": "R 08,U",
+                                                     "is-priority": False})  # adds IEE600I REPLY TO 08
+    routine = [sim.control.os_message("LP01", f"IEA{n:03d}I ROUTINE")["sequence-number"] for n in range(10)]
+    numbers = [m["sequence-number"] for m in api.ok("GET", f"{lp01}/operations/list-os-messages")["os-messages"]]
+    assert numbers == [held, urgent, *routine[-3:]], f"answered {answered} is routine again"
+    urgent_later = [sim.control.os_message("LP01", f"IOS{n:03d}I URGENT", priority=True)["sequence-number"]
+                    for n in range(4)]
+    numbers = [m["sequence-number"] for m in api.ok("GET", f"{lp01}/operations/list-os-messages")["os-messages"]]
+    assert numbers == [urgent, *urgent_later], \
+        "once only held and priority messages are kept, the oldest of all goes: the history stays bounded"
 
 
 def test_held_message_shows_its_reply_id_in_front_like_zos(hmcsim):

@@ -189,6 +189,36 @@ def test_os_messages_beyond_the_console_history_are_reported_missed_with_their_e
     run(scenario())
 
 
+def test_a_held_message_the_console_kept_through_a_storm_is_recovered_and_the_hole_after_it_reported(
+        hmcsim_factory, tmp_path):
+    """A WTOR written during an outage, then more routine messages than the console keeps: the console keeps the
+    held message and drops the routine ones after it (oldest non-held, non-priority first), so the recovery emits
+    the WTOR and reports the hole between it and the routine messages still kept."""
+    sim = hmcsim_factory(scenario_file(tmp_path, os_history=5))
+
+    async def scenario():
+        async with RunningSource(source_args(sim, OS_PART1, reconnect={"initial_delay": 2, "max_delay": 2})) as source:
+            await until_subscribed(sim, 2)
+            control = sim.control
+            await asyncio.to_thread(control.os_message, "PART1", "GAP0000I before")
+            await source.wait_for(of_type("os-message"))
+            await asyncio.to_thread(control.drop_connections)
+            held = await asyncio.to_thread(control.os_message, "PART1", "GAP0001A REPLY U OR CANCEL", held=True,
+                                           reply_id="11")
+            for n in range(2, 12):
+                await asyncio.to_thread(control.os_message, "PART1", f"GAP{n:04d}I during")
+            await source.wait_for(of_type("connection-restored"), timeout=30)
+            await source.wait_for(lambda e: (e["hmc"].get("os_message") or {}).get("code") == "GAP0011I")
+            assert os_codes(source.seen) == ["GAP0000I", "GAP0001A"] + [f"GAP{n:04d}I" for n in range(8, 12)]
+            recovered = next(e for e in source.seen if (e["hmc"].get("os_message") or {}).get("code") == "GAP0001A")
+            assert recovered["hmc"]["os_message"]["held"] is True
+            missed = [e["hmc"] for e in source.seen if e["hmc"]["type"] == "notifications-missed"]
+            base = held["sequence-number"]
+            assert [(m["count"], m["first_sequence"], m["last_sequence"]) for m in missed] == [(6, base + 1, base + 6)]
+
+    run(scenario())
+
+
 def test_reconnect_with_nothing_missed_emits_only_the_connection_events(hmcsim):
     """After an outage in which the console produced no OS message, recovery finds nothing: no parse-error or
     other made-up event may appear, only connection-lost and connection-restored."""

@@ -29,7 +29,8 @@ class Resource:
     props: dict
     cpc: "Resource | None" = None
     guest: Guest | None = None
-    os_history: collections.deque = field(default_factory=lambda: collections.deque(maxlen=500))
+    os_history: collections.deque = field(default_factory=collections.deque)
+    os_history_limit: int = 500  # see OsMessages.make: not a deque's maxlen, held and priority messages stay longer
     next_os_seq: int = 0
     held: dict = field(default_factory=dict)
     fail_next_job: str | None = None
@@ -173,7 +174,7 @@ class Console:
                  guest.status not in guest.acceptable_status, "parent": cpc.uri}
         resource = self.add_resource(kind, guest.name, cpc, extra)
         resource.guest = guest
-        resource.os_history = collections.deque(maxlen=self.os_history)
+        resource.os_history_limit = self.os_history
         return resource
 
     def add_resource(self, kind: str, name: str, cpc: Resource | None, extra: dict) -> Resource:

@@ -34,7 +34,18 @@ class OsMessages:
                    "is-priority": bool(priority), "is-held": bool(held), "prompt-text": prompt,
                    "os-name": resource.props.get("os-name"), "is-refresh": bool(refresh)}
         resource.os_history.append(message)
+        self._trim(resource)
         return message
+
+    @staticmethod
+    def _trim(resource: Resource) -> None:
+        """Keep the history within its limit the way the WS API book describes a console doing it: "the oldest
+        non-held, non-priority OS messages are no longer available" (List OS Messages). Only when every kept
+        message is held or priority does the oldest of all go, so that the history stays bounded."""
+        history = resource.os_history
+        while len(history) > resource.os_history_limit:
+            routine = next((index for index, m in enumerate(history) if not (m["is-held"] or m["is-priority"])), 0)
+            del history[routine]
 
     async def emit(self, resource: Resource, text: str, *, held=False, priority=False, reply_id=None, prompt="",
                    on_reply=None, refresh=False) -> dict:
@@ -66,9 +77,14 @@ class OsMessages:
         return []
 
     @staticmethod
-    def history(resource: Resource, begin: int | None, end: int | None) -> list[dict]:
-        return [m for m in resource.os_history
-                if (begin is None or m["sequence-number"] >= begin) and (end is None or m["sequence-number"] <= end)]
+    def history(resource: Resource, begin: int | None = None, end: int | None = None, held: bool | None = None,
+                priority: bool | None = None, limit: int = 0) -> list[dict]:
+        """List OS Messages: the kept messages from begin to end, only held or non-held ones, only priority or
+        non-priority ones (None: either), the first limit of them (0: all)."""
+        messages = [m for m in resource.os_history
+                    if (begin is None or m["sequence-number"] >= begin) and (end is None or m["sequence-number"] <= end)
+                    and (held is None or m["is-held"] == held) and (priority is None or m["is-priority"] == priority)]
+        return messages[:limit] if limit else messages
 
     async def command(self, session: Session, resource: Resource, text: str, priority: bool) -> None:
         """Record an OS command; a reply to a held message clears it and starts the scenario's follow-ups."""
@@ -85,6 +101,7 @@ class OsMessages:
             return
         reply_id, reply_text = int(match.group(1)), match.group(2).strip()
         held = resource.held.pop(reply_id)
+        held["message"]["is-held"] = False  # answered: List OS Messages shows it as no longer held
         record["replied-to"] = held["message"]["message-id"]
         await self.emit(resource, f"IEE600I REPLY TO {reply_id:02d} IS;{reply_text}")
         for rule in held["on_reply"]:

@@ -204,6 +204,16 @@ def int_query(request: web.Request, name: str) -> int | None:
         raise ApiError(400, 14, f"Query parameter {name} must be an integer.") from None
 
 
+def bool_query(request: web.Request, name: str) -> bool | None:
+    """A query parameter true or false (as zhmcclient sends them); absent: None."""
+    value = request.query.get(name)
+    if value in (None, ""):
+        return None
+    if value.lower() not in ("true", "false"):
+        raise ApiError(400, 14, f"Query parameter {name} must be true or false.")
+    return value.lower() == "true"
+
+
 async def list_os_messages(request: web.Request) -> web.Response:
     session = request_session(request)
     resource = _guest(request)
@@ -211,8 +221,12 @@ async def list_os_messages(request: web.Request) -> web.Response:
         raise ApiError(403, 1, f"User {session.user.userid} is not authorized to list OS messages.")
     if not resource.os_running:
         raise ApiError(409, 332, f"The operating system in {resource.name} is not running.")
+    limit = int_query(request, "max-messages") or 0
+    if limit < 0:
+        raise ApiError(400, 14, "Query parameter max-messages must not be negative.")
     messages = OsMessages.history(resource, int_query(request, "begin-sequence-number"),
-                                  int_query(request, "end-sequence-number"))
+                                  int_query(request, "end-sequence-number"), bool_query(request, "is-held"),
+                                  bool_query(request, "is-priority"), limit)
     return web.json_response({"os-messages": messages})
 
 
