@@ -8,7 +8,7 @@ arriving at the console, where hmcsim records it with its own clock. Two transpo
 
 - activemq: a publisher writes the storm and the held messages into ActiveMQ over TLS (creation = the moment
   it sends the held message); the source reads the broker and hmcsim serves the WS API (logon, channel,
-  the reply);
+  the reply) and keeps the held messages in its history, as the console that sent them would;
 - hmcsim: hmcsim makes the storm itself (its storm control) and the held messages (its os-message control:
   creation = the moment the orchestrator asks for it) and sends them over its own STOMP/TLS.
 
@@ -152,7 +152,8 @@ class BrokerStorm:
         channel = rig.new_channel(sim, timeout=180)
         self.publisher = rig.child("storm-pub", [
             PYTHON, str(BENCH_DIR / "storm_publisher.py"), "--port", str(rig.broker.stomp_ssl_port), "--ca",
-            rig.certs["ca"], "--topic", channel["topic-name"], "--object-uri", channel["object-uri"]], stdin=True)
+            rig.certs["ca"], "--topic", channel["topic-name"], "--object-uri", channel["object-uri"],
+            "--console", sim.control.base_url], stdin=True)
         self.publisher.expect("connected", 60)
 
     def held_now(self, reply_id: int) -> float:

@@ -4,6 +4,8 @@ The storm response benchmark needs to know when each held message was created, t
 around it is what the source must not let delay it. Commands on stdin, one per line:
 
 - ``held ID``: send one held message with reply id ID now; reports {"event": "held", "reply_id", "t"}.
+  With --console, hmcsim's history gets it too, under the number its notification carries, as a console that
+  sends its notifications through the broker keeps it (what the source's held_lookahead finds there).
 - ``storm RATE SECONDS ID:OFFSET ...``: RATE routine messages per second for SECONDS (0: none, the baseline),
   with the held message ID sent OFFSET seconds after the start; reports each held message as above and then
   {"event": "storm", "sent", "seconds"}.
@@ -20,14 +22,23 @@ from bench_lib import emit
 from publisher import Publisher, publisher_parser, wait_until
 from zos_load import texts
 
+from hmcsim.testing import ControlClient
+
 HELD_TEXT = "*{id:02d} IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
 
 
 class StormPublisher(Publisher):
+    def __init__(self, args):
+        super().__init__(args)
+        self.console = ControlClient(args.console) if args.console else None
+
     def held(self, reply_id: int) -> None:
-        data = self.encode(HELD_TEXT.format(id=reply_id), held=True)
         created = time.time()
-        self.sock.sendall(data)
+        text = HELD_TEXT.format(id=reply_id)
+        if self.console:
+            self.console.os_renumber(self.args.name, self.os_seq)
+            self.console.os_message(self.args.name, text, held=True, reply_id=str(reply_id))
+        self.sock.sendall(self.encode(text, held=True))
         emit(event="held", reply_id=reply_id, t=created)
 
     def storm(self, rate: float, seconds: float, held: list[tuple[int, float]]) -> None:
@@ -51,7 +62,9 @@ class StormPublisher(Publisher):
 
 
 def main() -> None:
-    args = publisher_parser(__doc__.splitlines()[0], object_uri=None).parse_args()
+    parser = publisher_parser(__doc__.splitlines()[0], object_uri=None)
+    parser.add_argument("--console", help="hmcsim's control URL: its history gets the held messages too")
+    args = parser.parse_args()
     pub = StormPublisher(args)
     emit(event="connected")
     for line in sys.stdin:

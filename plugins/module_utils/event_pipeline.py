@@ -52,12 +52,13 @@ class NotificationStream:
 
     options: dict with stomp_port, ca_certs, verify, subscriptions (validated spec), accept (callable or
     None), heartbeat, session_check, reconnect {max_attempts, initial_delay, max_delay}, include_raw,
-    job_status, max_body, bcpii_heartbeat; optionally cursors (a RecoveryCursors to start from, e.g. restored
-    from a checkpoint) and on_subscribed (an async callable, called with the stream once the first
-    subscriptions are in effect and before any notification is processed, for example to read a state that
-    later notifications change; wait_for_notification uses it). With owns_session the stream logs on when the
-    client has no session and logs off the session it holds when it stops (unless given as hmc_auth.session_id);
-    without, the client's session must be usable (or the client able to log on) and is never logged off.
+    job_status, max_body, bcpii_heartbeat, held_lookahead (storm rate or None); optionally cursors (a
+    RecoveryCursors to start from, e.g. restored from a checkpoint) and on_subscribed (an async callable,
+    called with the stream once the first subscriptions are in effect and before any notification is
+    processed, for example to read a state that later notifications change; wait_for_notification uses it).
+    With owns_session the stream logs on when the client has no session and logs off the session it holds
+    when it stops (unless given as hmc_auth.session_id); without, the client's session must be usable (or the
+    client able to log on) and is never logged off.
     """
 
     def __init__(self, client, options, emit, receiver_factory=Receiver, userid=None, password=None,

@@ -522,13 +522,16 @@ class HmcClient:
                 return topic["topic-name"]
         return None
 
-    def list_os_messages(self, uri, begin=None, end=None, name=None):
-        """Recent OS messages, optionally limited to a sequence number range: {"os-messages": [...]}."""
+    def list_os_messages(self, uri, begin=None, end=None, name=None, held=None):
+        """Recent OS messages, optionally limited to a sequence number range and to held (True) or other (False)
+        messages: {"os-messages": [...]}."""
         params = {}
         if begin is not None:
             params["begin-sequence-number"] = begin
         if end is not None:
             params["end-sequence-number"] = end
+        if held is not None:
+            params["is-held"] = "true" if held else "false"
         return self.get(f"{uri}/operations/list-os-messages", f"List OS Messages of {describe(uri, name)}",
                         params=params or None)
 

@@ -39,10 +39,11 @@ DEFAULTS = {
     "feedback": False,
     "feedback_timeout": 30.0,
     "session_check": 60.0,
+    "held_lookahead": None,
 }
 KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
          "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout",
-         "session_check")
+         "session_check", "held_lookahead")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -128,6 +129,7 @@ def _options(args):
         "feedback_timeout": number(args.get("feedback_timeout"), "feedback_timeout", DEFAULTS["feedback_timeout"],
                                    positive=True),
         "session_check": number(args.get("session_check"), "session_check", DEFAULTS["session_check"]),
+        "held_lookahead": number(args.get("held_lookahead"), "held_lookahead", DEFAULTS["held_lookahead"]) or None,
     }
 
 

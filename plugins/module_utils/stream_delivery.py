@@ -11,7 +11,8 @@ duplicates are dropped by the cursors, so an OS message is emitted once and in o
 A channel opened at runtime (a system noticed coming up, a partition added) is subscribed by the supervisor;
 until it reports ChannelDone, live OS messages of that resource are held here, then what the console kept
 since the system was noticed is recovered and the held messages follow. Delivery may wait on the WS API (job
-status, recovery) and on the consumer; the supervisor never waits on delivery.
+status, recovery) and on the consumer; the supervisor never waits on delivery. With held_lookahead, a second
+task of each connection emits the held messages of storming resources ahead of their stream (held_lookahead).
 """
 
 from __future__ import absolute_import, division, print_function  # noqa: UP010
@@ -24,7 +25,8 @@ import time
 
 from ansible_collections.zhmc.notifications.plugins.module_utils import normalizer
 from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions as subs
-from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, RENUMBERED
+from ansible_collections.zhmc.notifications.plugins.module_utils.cursors import DUPLICATE, NEW, RENUMBERED
+from ansible_collections.zhmc.notifications.plugins.module_utils.held_lookahead import INTERVAL, AheadTracker
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_types import status_severity
 from ansible_collections.zhmc.notifications.plugins.module_utils.normalizer_values import to_int
@@ -67,6 +69,8 @@ class Delivery:
         self._sequence = SessionSequence()
         self._status = {}
         self._held = {}
+        rate = self._options.get("held_lookahead")
+        self._ahead = AheadTracker(rate) if rate else None
         self._reassembler = normalizer.BcpiiReassembler()
         self._order = asyncio.Lock()
         self.connection = None
@@ -92,6 +96,14 @@ class Delivery:
 
     async def _serve(self, connection):
         self.connection = connection
+        looking = asyncio.ensure_future(self._look_ahead(connection)) if self._ahead else None
+        try:
+            await self._serve_frames(connection)
+        finally:
+            if looking:
+                looking.cancel()
+
+    async def _serve_frames(self, connection):
         self._stream.console.update(connection.console)
         if connection.restored:
             await self._emit(self._synthetic(connection, "connection-restored", **connection.restored))
@@ -202,6 +214,8 @@ class Delivery:
         for topic, first, last, ranges in runs:
             await self._check_gap(connection, topic, first, last)
             for uri, seq_first, seq_last in ranges:
+                if self._ahead:
+                    self._ahead.count(uri, 1 if seq_first is None or seq_last is None else seq_last - seq_first + 1)
                 self._pass_over(uri, seq_first, seq_last)
 
     async def _check_gap(self, connection, topic, session_sequence, through=None):
@@ -234,6 +248,8 @@ class Delivery:
         kind = hmc.get("type")
         resource = hmc.get("resource") or {}
         if kind == "os-message":
+            if self._ahead:
+                self._ahead.count(resource.get("uri"))
             if resource.get("uri") in self._held:
                 self._held[resource["uri"]].append(event)
             else:
@@ -270,8 +286,15 @@ class Delivery:
             LOG.warning("OS message numbering of %s starts again: %s after %s", resource.get("name"), seq, previous)
             await self._emit(self._synthetic(connection, "sequence-reset", severity="warning", resource=resource,
                                              previous_sequence=previous, sequence=seq))
+            if self._ahead:
+                self._ahead.forget(uri)
+        elif self._ahead and self._ahead.take(uri, seq):
+            self._cursors.advance(uri, seq, connection.console["host"], text)  # emitted ahead: now in order
+            return
         await self._emit(event)
         self._cursors.advance(uri, seq, connection.console["host"], text)
+        if self._ahead:
+            self._ahead.passed(uri, seq)
 
     def _pass_over(self, uri, first, last):
         """OS messages the receiver's triage dropped move their cursor as ones the filters drop after normalizing
@@ -280,10 +303,47 @@ class Delivery:
             self._held[uri].append(_PassOver(uri, first, last))
         else:
             self._cursors.pass_over(uri, first, last, self.connection.console["host"])
+            if self._ahead and last is not None:
+                self._ahead.passed(uri, last)
 
     async def _emit(self, event):
         if self._accept is None or self._accept(event):
             await self._stream.emit(event)
+
+    # -- held messages ahead of a storm (held_lookahead) ---------------------------------------------
+
+    async def _look_ahead(self, connection):
+        """Once a second, the held messages of the storming resources that their stream has not brought yet."""
+        while True:
+            await asyncio.sleep(INTERVAL)
+            for uri in self._ahead.storming():
+                resource = connection.resolution.resources.get(uri)
+                if resource and resource["topic"] and uri not in self._held and self._cursors.covered(uri):
+                    await self._emit_held_ahead(connection, resource)
+
+    async def _emit_held_ahead(self, connection, resource):
+        uri = resource["uri"]
+        try:
+            result = await self._workers.call(self._client.list_os_messages, uri, self._cursors.resume_from(uri),
+                                              held=True, name=resource["name"])
+        except HmcError as err:  # the stream still brings them, only later
+            LOG.info("cannot list the held messages of %s ahead of its stream: %s", resource["name"], err)
+            return
+        held = [m for m in (result or {}).get("os-messages") or [] if isinstance(m, dict) and m.get("is-held") is True
+                and self._waited_for(uri, to_int(m.get("sequence-number")), m.get("message-text"))]
+        if not held:
+            return
+        for event in normalizer.normalize_os_messages(resource_props(resource), held, console=connection.console,
+                                                      topic=resource["topic"], **self._normalize_options(connection)):
+            message = event["hmc"].get("os_message") or {}
+            seq = message.get("sequence_number")
+            if self._waited_for(uri, seq, message.get("text")):  # checked again: the stream may have come meanwhile
+                self._ahead.mark(uri, seq)
+                await self._emit(event)
+
+    def _waited_for(self, uri, seq, text):
+        """A held message the stream has not brought and that was not emitted ahead yet."""
+        return seq is not None and self._cursors.classify(uri, seq, text) == NEW and not self._ahead.is_ahead(uri, seq)
 
     def _object_event_wanted(self, kind, resource):
         """Object topic events are subscribed for inventory tracking too: emit only what object_changes asks."""

@@ -274,6 +274,14 @@ options:
       0 disables the check.
     type: float
     default: 60
+  held_lookahead:
+    description:
+      - Storm rate, in OS messages per second of one partition/LPAR, from which the source also asks the
+        console once a second for that system's held messages (List OS Messages, is-held) and emits at once the
+        ones its stream has not brought yet, so that a WTOR is not read only after the storm before it.
+      - Each held message still comes once (its later stream copy is dropped), but it may come before routine
+        messages with lower sequence numbers. Unset or 0 (the default) turns this off.
+    type: float
   bcpii_heartbeat:
     description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
       emitted after 1.5 intervals without one. 0 disables the check.

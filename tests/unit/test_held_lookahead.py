@@ -1,0 +1,77 @@
+"""The held_lookahead bookkeeping: which resources storm, and which held messages were emitted ahead."""
+
+import pytest
+
+from ansible_collections.zhmc.notifications.plugins.module_utils import source_options
+from ansible_collections.zhmc.notifications.plugins.module_utils.held_lookahead import LINGER, AheadTracker
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_resource_storms_from_the_rate_on_and_for_a_while_after():
+    clock = Clock()
+    tracker = AheadTracker(200, clock=clock)
+    clock.now += 1.0
+    tracker.count("/lpar/1", 150)
+    tracker.count("/lpar/2", 250)
+    assert tracker.storming() == ["/lpar/2"]
+    clock.now += 1.0
+    tracker.count("/lpar/1", 99)
+    tracker.count("/lpar/1", 101)  # frames and dropped runs add up
+    assert tracker.storming() == ["/lpar/1", "/lpar/2"]
+    clock.now += LINGER - 1.5
+    assert tracker.storming() == ["/lpar/1", "/lpar/2"], "a pause in the storm does not end it"
+    clock.now += 1.0
+    assert tracker.storming() == ["/lpar/1"]
+    clock.now += 1.0
+    assert tracker.storming() == []
+
+
+def test_the_rate_is_per_second_of_the_time_since_the_last_look():
+    clock = Clock()
+    tracker = AheadTracker(200, clock=clock)
+    clock.now += 4.0
+    tracker.count("/lpar/1", 600)  # 150/s over four seconds: no storm
+    assert tracker.storming() == []
+
+
+def test_a_held_message_emitted_ahead_drops_its_stream_copy_once():
+    tracker = AheadTracker(1)
+    tracker.mark("/lpar/1", 42)
+    assert tracker.is_ahead("/lpar/1", 42) and not tracker.is_ahead("/lpar/2", 42)
+    assert not tracker.take("/lpar/1", 41)
+    assert tracker.take("/lpar/1", 42)
+    assert not tracker.take("/lpar/1", 42), "a second copy is the cursors' duplicate, not this one's"
+    assert tracker.awaited() == 0
+
+
+def test_numbers_the_cursor_passed_or_a_new_numbering_are_no_longer_awaited():
+    tracker = AheadTracker(1)
+    for seq in (10, 20, 30):
+        tracker.mark("/lpar/1", seq)
+    tracker.mark("/lpar/2", 5)
+    tracker.passed("/lpar/1", 20)  # the stream lost 10 and 20 (a gap) or the triage dropped them
+    assert tracker.awaited() == 2 and tracker.is_ahead("/lpar/1", 30)
+    tracker.forget("/lpar/1")
+    assert tracker.awaited() == 1 and not tracker.is_ahead("/lpar/1", 30)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), (0, None), ("", None), (500, 500.0), ("2.5", 2.5)])
+def test_the_option_is_a_storm_rate_or_off(value, expected):
+    args = {"hmc_host": "hmc1", "hmc_auth": {"userid": "u", "password": "p"}, "subscriptions": {"jobs": True},
+            "held_lookahead": value}
+    assert source_options.parse(args)["held_lookahead"] == expected
+
+
+@pytest.mark.parametrize("value", [-1, "fast", True, float("nan")])
+def test_a_bad_storm_rate_names_the_option(value):
+    args = {"hmc_host": "hmc1", "hmc_auth": {"userid": "u", "password": "p"}, "subscriptions": {"jobs": True},
+            "held_lookahead": value}
+    with pytest.raises(ValueError, match=r"zhmc.notifications.hmc: option 'held_lookahead' must be a non-negative"):
+        source_options.parse(args)
