@@ -132,6 +132,30 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
     assert sim.control.sessions() == []
 
 
+def test_held_message_responder_answers_during_a_storm_its_stream_lags_behind(hmcsim_factory, collections, tmp_path):
+    """IPL storm: hmcsim holds the STOMP stream for 20 s (a receiver that lags behind the storm) and a WTOR is
+    written then. The responder's held_lookahead finds it through List OS Messages, so the reply reaches the
+    console while the stream is still held; when the stream brings the message, nothing is answered twice."""
+    sim = hmcsim_factory(scenario="minimal")
+    options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES}
+    with rulebook("held_message_responder.yml", sim, collections, tmp_path / "run", **options) as (proc, tally):
+        ds.wait_until_subscribed(sim.control, proc)
+        sim.control.storm("LP01", 300, 15)
+        time.sleep(3)  # the source sees LP01 storm (300 messages/s, the responder looks ahead from 100)
+        stalled = 20
+        sim.control.stall_heartbeats(stalled)
+        stall_ends = time.time() + stalled
+        held_message(sim, "LP01", PAYROLL, "05")
+        reply = eventually(lambda: commands(sim, "R 05,CANCEL"), "the reply to IEF238D", timeout=stalled)
+        assert reply[0]["time"] < stall_ends, "answered while the stream was held"
+        time.sleep(max(0.0, stall_ends - time.time()) + 13)  # the stream and the storm go on, then end
+        wait_idle(tally)
+        assert len(commands(sim, "R 05,CANCEL")) == 1, "the stream's copy was not answered again"
+    answered = json.loads((tmp_path / "run" / "state" / "held_message_replies.json").read_text())
+    assert [record["status"] for record in answered.values()] == ["sent"]
+    assert sim.control.sessions() == []
+
+
 def test_message_actions(hmcsim_factory, collections, tmp_path):
     """A storm of one watched message runs the action once: one command to the system, one escalation."""
     sim = hmcsim_factory(scenario="minimal")
