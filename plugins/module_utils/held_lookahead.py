@@ -8,7 +8,9 @@ alone (List OS Messages with is-held=true), so with the held_lookahead option th
 second, for the held messages after the cursor of each resource whose stream runs at the storm rate or
 above, and emits those the stream has not brought yet. Their stream copies are dropped when they arrive
 (the cursor still moves in order over them), so each held message still comes once; a held message can
-come before routine messages with lower numbers. Pure state, no I/O (the asking is StreamDelivery's).
+come before routine messages with lower numbers. No I/O here (the asking is StreamDelivery's): each number
+emitted ahead keeps the future of its hand-over, which tells the stream's copy whether the event really went
+out (its put into the engine's queue can still be under way, or be cancelled with its connection).
 """
 
 from __future__ import absolute_import, division, print_function  # noqa: UP010
@@ -52,26 +54,25 @@ class AheadTracker:
             del self._storming_until[uri]
         return sorted(self._storming_until)
 
-    def mark(self, uri, seq):
-        """seq of uri is emitted ahead of its stream."""
-        self._ahead.setdefault(uri, set()).add(seq)
+    def mark(self, uri, seq, handed):
+        """seq of uri is being emitted ahead of its stream; handed (a future) becomes True once the event went
+        out, False if it did not."""
+        self._ahead.setdefault(uri, {})[seq] = handed
 
     def is_ahead(self, uri, seq):
         return seq in self._ahead.get(uri, ())
 
     def take(self, uri, seq):
-        """True (once) when the stream brings seq of uri after it was emitted ahead: drop that copy."""
-        numbers = self._ahead.get(uri)
-        if not numbers or seq not in numbers:
-            return False
-        numbers.discard(seq)
-        return True
+        """The hand-over future of seq of uri, once, when the stream brings it after it was emitted ahead (True:
+        drop the stream's copy); None when it was not."""
+        return self._ahead.get(uri, {}).pop(seq, None)
 
     def passed(self, uri, last):
         """The cursor of uri moved to last: numbers emitted ahead that it passed are no longer awaited."""
         numbers = self._ahead.get(uri)
         if numbers:
-            numbers.difference_update([n for n in numbers if seq_delta(n, last) <= 0])
+            for seq in [n for n in numbers if seq_delta(n, last) <= 0]:
+                del numbers[seq]
 
     def forget(self, uri):
         """The numbering of uri started again: numbers of the old one mean nothing in the new."""

@@ -288,9 +288,11 @@ class Delivery:
                                              previous_sequence=previous, sequence=seq))
             if self._ahead:
                 self._ahead.forget(uri)
-        elif self._ahead and self._ahead.take(uri, seq):
-            self._cursors.advance(uri, seq, connection.console["host"], text)  # emitted ahead: now in order
-            return
+        elif self._ahead:
+            handed = self._ahead.take(uri, seq)
+            if handed is not None and await handed:  # emitted ahead (waits for a hand-over still under way)
+                self._cursors.advance(uri, seq, connection.console["host"], text)  # now in order
+                return
         await self._emit(event)
         self._cursors.advance(uri, seq, connection.console["host"], text)
         if self._ahead:
@@ -338,8 +340,21 @@ class Delivery:
             message = event["hmc"].get("os_message") or {}
             seq = message.get("sequence_number")
             if self._waited_for(uri, seq, message.get("text")):  # checked again: the stream may have come meanwhile
-                self._ahead.mark(uri, seq)
-                await self._emit(event)
+                await self._emit_ahead(uri, seq, event)
+
+    async def _emit_ahead(self, uri, seq, event):
+        """Emit event ahead of its stream. Its stream copy, should it come while this still waits for the engine's
+        queue, waits for the outcome: dropped once the event went out, emitted itself if this was cancelled (the
+        connection ended), so that the message is neither lost nor doubled."""
+        handed = asyncio.get_running_loop().create_future()
+        self._ahead.mark(uri, seq, handed)
+        try:
+            await self._emit(event)
+        except BaseException:
+            handed.set_result(False)
+            self._ahead.take(uri, seq)  # the stream's copy, or the recovery, brings it
+            raise
+        handed.set_result(True)
 
     def _waited_for(self, uri, seq, text):
         """A held message the stream has not brought and that was not emitted ahead yet."""

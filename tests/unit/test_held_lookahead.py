@@ -41,21 +41,22 @@ def test_the_rate_is_per_second_of_the_time_since_the_last_look():
     assert tracker.storming() == []
 
 
-def test_a_held_message_emitted_ahead_drops_its_stream_copy_once():
+def test_the_stream_copy_of_a_held_message_emitted_ahead_gets_its_hand_over_once():
     tracker = AheadTracker(1)
-    tracker.mark("/lpar/1", 42)
+    handed = object()  # the future of the event's hand-over to the engine's queue
+    tracker.mark("/lpar/1", 42, handed)
     assert tracker.is_ahead("/lpar/1", 42) and not tracker.is_ahead("/lpar/2", 42)
-    assert not tracker.take("/lpar/1", 41)
-    assert tracker.take("/lpar/1", 42)
-    assert not tracker.take("/lpar/1", 42), "a second copy is the cursors' duplicate, not this one's"
+    assert tracker.take("/lpar/1", 41) is None
+    assert tracker.take("/lpar/1", 42) is handed
+    assert tracker.take("/lpar/1", 42) is None, "a second copy is the cursors' duplicate, not this one's"
     assert tracker.awaited() == 0
 
 
 def test_numbers_the_cursor_passed_or_a_new_numbering_are_no_longer_awaited():
     tracker = AheadTracker(1)
     for seq in (10, 20, 30):
-        tracker.mark("/lpar/1", seq)
-    tracker.mark("/lpar/2", 5)
+        tracker.mark("/lpar/1", seq, object())
+    tracker.mark("/lpar/2", 5, object())
     tracker.passed("/lpar/1", 20)  # the stream lost 10 and 20 (a gap) or the triage dropped them
     assert tracker.awaited() == 2 and tracker.is_ahead("/lpar/1", 30)
     tracker.forget("/lpar/1")
