@@ -39,8 +39,10 @@ class AheadTracker:
         self._ahead = {}
 
     def count(self, uri, messages=1):
-        """messages OS messages of uri came through the stream (delivered or dropped by the triage)."""
-        self._counts[uri] = self._counts.get(uri, 0) + messages
+        """messages OS messages of uri came through the stream (delivered or dropped by the triage); a
+        notification without an object-uri has no system to ask about."""
+        if uri is not None:
+            self._counts[uri] = self._counts.get(uri, 0) + messages
 
     def storming(self):
         """The URIs storming now, from the counts since the last call (call it once per INTERVAL)."""

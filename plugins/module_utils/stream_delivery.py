@@ -315,13 +315,17 @@ class Delivery:
     # -- held messages ahead of a storm (held_lookahead) ---------------------------------------------
 
     async def _look_ahead(self, connection):
-        """Once a second, the held messages of the storming resources that their stream has not brought yet."""
+        """Once a second, the held messages of the storming resources that their stream has not brought yet.
+        It only hastens them: whatever goes wrong here is logged and the stream brings the messages."""
         while True:
             await asyncio.sleep(INTERVAL)
             for uri in self._ahead.storming():
                 resource = connection.resolution.resources.get(uri)
                 if resource and resource["topic"] and uri not in self._held and self._cursors.covered(uri):
-                    await self._emit_held_ahead(connection, resource)
+                    try:
+                        await self._emit_held_ahead(connection, resource)
+                    except Exception as exc:  # a bug here must not end the look-ahead for good, nor the source
+                        LOG.warning("looking ahead for the held messages of %s failed: %s", resource["name"], exc)
 
     async def _emit_held_ahead(self, connection, resource):
         uri = resource["uri"]

@@ -33,6 +33,15 @@ def test_a_resource_storms_from_the_rate_on_and_for_a_while_after():
     assert tracker.storming() == []
 
 
+def test_messages_without_a_resource_count_for_none():
+    clock = Clock()
+    tracker = AheadTracker(1, clock=clock)
+    clock.now += 1.0
+    tracker.count(None, 500)
+    tracker.count("/lpar/1", 5)
+    assert tracker.storming() == ["/lpar/1"]
+
+
 def test_the_rate_is_per_second_of_the_time_since_the_last_look():
     clock = Clock()
     tracker = AheadTracker(200, clock=clock)

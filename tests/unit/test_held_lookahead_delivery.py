@@ -101,3 +101,31 @@ def test_a_copy_that_comes_after_the_hand_over_is_dropped_and_moves_the_cursor()
         assert len(engine.events) == 1 and cursors.last(URI) == 7
 
     asyncio.run(scenario())
+
+
+def test_a_failing_look_is_logged_and_the_next_one_still_comes(caplog):
+    """A look that fails unexpectedly (here the console client raises) must not end the look-ahead."""
+    class Flaky(Console):
+        calls = 0
+
+        def list_os_messages(self, uri, *args, **kwargs):
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise RuntimeError("unexpected")
+            return super().list_os_messages(uri, *args, **kwargs)
+
+    async def scenario():
+        delivery, connection, engine, _, _ = setup()
+        delivery._client = Flaky()
+        engine.gate.set()
+        delivery._ahead.count(URI, 10)  # LP01 storms (held_lookahead 1)
+        looking = asyncio.ensure_future(delivery._look_ahead(connection))
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            if engine.events:
+                break
+        looking.cancel()
+        assert [e["hmc"]["os_message"]["sequence_number"] for e in engine.events] == [7]
+
+    asyncio.run(scenario())
+    assert "looking ahead for the held messages of LP01 failed: unexpected" in caplog.text
