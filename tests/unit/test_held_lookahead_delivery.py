@@ -115,12 +115,12 @@ def test_a_failing_look_is_logged_and_the_next_one_still_comes(caplog):
             return super().list_os_messages(uri, *args, **kwargs)
 
     async def scenario():
-        delivery, connection, engine, _, _ = setup()
+        delivery, connection, engine = setup()[:3]
         delivery._client = Flaky()
         engine.gate.set()
         delivery._ahead.count(URI, 10)  # LP01 storms (held_lookahead 1)
         looking = asyncio.ensure_future(delivery._look_ahead(connection))
-        for _ in range(40):
+        for _attempt in range(40):
             await asyncio.sleep(0.1)
             if engine.events:
                 break
