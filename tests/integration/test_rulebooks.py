@@ -137,11 +137,12 @@ def test_held_message_responder_answers_during_a_storm_its_stream_lags_behind(hm
     written then. The responder's held_lookahead finds it through List OS Messages, so the reply reaches the
     console while the stream is still held; when the stream brings the message, nothing is answered twice."""
     sim = hmcsim_factory(scenario="minimal")
-    options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES}
+    options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES,
+               "hmc_held_lookahead": 100}
     with rulebook("held_message_responder.yml", sim, collections, tmp_path / "run", **options) as (proc, tally):
         ds.wait_until_subscribed(sim.control, proc)
         sim.control.storm("LP01", 300, 15)
-        time.sleep(3)  # the source sees LP01 storm (300 messages/s, the responder looks ahead from 100)
+        time.sleep(3)  # the source sees LP01 storm (300 messages/s, looked ahead from 100)
         stalled = 20
         sim.control.stall_heartbeats(stalled)
         stall_ends = time.time() + stalled
