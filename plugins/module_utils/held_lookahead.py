@@ -79,7 +79,3 @@ class AheadTracker:
     def forget(self, uri):
         """The numbering of uri started again: numbers of the old one mean nothing in the new."""
         self._ahead.pop(uri, None)
-
-    def awaited(self):
-        """How many held messages emitted ahead the streams have not reached (bounded by the held messages)."""
-        return sum(len(numbers) for numbers in self._ahead.values())
