@@ -58,7 +58,7 @@ def _bench(name: str, args) -> str:
     if name == "storm":
         import storm
 
-        return storm.run(quick=quick, rates=args.rates)
+        return storm.run(quick=quick, rates=args.rates, responder_vars=dict(args.responder_var or []))
     if name == "reply":
         import reply_cost
 
@@ -84,6 +84,16 @@ def _bench(name: str, args) -> str:
     raise ValueError(name)
 
 
+def _name_value(text: str) -> tuple[str, object]:
+    """NAME=VALUE, VALUE read as YAML (a number stays a number)."""
+    import yaml
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, yaml.safe_load(value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=NAMES, help="run only this benchmark (repeatable)")
@@ -92,6 +102,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="throughput rounds (default 2, quick 1)")
     parser.add_argument("--rates", help="latency, storm: comma-separated publish rates per second")
     parser.add_argument("--minutes", type=float, default=30, help="soak duration")
+    parser.add_argument("--responder-var", action="append", type=_name_value, metavar="NAME=VALUE",
+                        help="storm: a variable of the held message responder other than the shipped default, "
+                             "for an A/B (e.g. hmc_receiver_nice=0; repeatable)")
     parser.add_argument("--out", type=Path, help="append the tables to this markdown file")
     args = parser.parse_args()
     # SIGTERM must unwind like Ctrl-C, so that every benchmark's finally stops its broker, hmcsim and children.

@@ -65,7 +65,7 @@ def demo_replies() -> list:
 class Responder:
     """ansible-rulebook running the installed held_message_responder.yml against one hmcsim."""
 
-    def __init__(self, rig: Rig, collections: Path, sim, stomp_port: int, label: str):
+    def __init__(self, rig: Rig, collections: Path, sim, stomp_port: int, label: str, overrides: dict):
         self.sim = sim
         work = rig.dir / label
         # A fresh state file: the responder would rightly refuse to answer what a previous run's claims name
@@ -75,6 +75,7 @@ class Responder:
         values = {**ds.sim_connection(sim, work / "state"), "stomp_port": stomp_port, "hmc_systems": SUBSCRIPTIONS,
                   "held_message_replies": demo_replies()}
         values["hmc_ca_certs"] = rig.certs["ca"]
+        values.update(overrides)
         (work / "vars.yml").write_text(yaml.safe_dump(values))
         self.log = open(work / "ansible-rulebook.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = ds.start_rulebook(ds.installed_rulebook(collections, "held_message_responder.yml"),
@@ -229,14 +230,15 @@ def _case(responder: Responder, storm, rate: int, seconds: float, first_id: int,
             "to_playbook": to_playbook, "responder_cores": responding / wall, "other_cores": (busy - responding) / wall}
 
 
-def _transport(rig: Rig, collections: Path, transport: str, rates: list[int], seconds: float) -> list[dict]:
+def _transport(rig: Rig, collections: Path, transport: str, rates: list[int], seconds: float,
+               overrides: dict) -> list[dict]:
     if transport == "activemq":
         sim = rig.start_sim(no_stomp=True, name="hmcsim-amq")
         port = rig.broker.stomp_ssl_port
     else:
         sim = rig.start_sim(name="hmcsim-stomp")
         port = sim.stomp_port
-    responder = Responder(rig, collections, sim, port, f"responder-{transport}")
+    responder = Responder(rig, collections, sim, port, f"responder-{transport}", overrides)
     try:
         if transport == "activemq":
             storm = BrokerStorm(rig, sim)
@@ -279,7 +281,7 @@ def _split(to_playbook: list[float]) -> str:
     return f"{percentile(to_playbook, 0.5):.2f} / {to_playbook[-1]:.2f}" if to_playbook else "-"
 
 
-def run(quick: bool, rates: str | None = None) -> str:
+def run(quick: bool, rates: str | None = None, responder_vars: dict | None = None) -> str:
     storm_rates = [int(r) for r in rates.split(",")] if rates else ([1000, 3000] if quick else [1000, 3000, 5000])
     seconds = 30.0
     rig = Rig("storm")
@@ -289,7 +291,8 @@ def run(quick: bool, rates: str | None = None) -> str:
         rig.start_broker()
         for transport in ("activemq", "hmcsim"):
             try:
-                rows += _rows(transport, _transport(rig, collections, transport, storm_rates, seconds))
+                rows += _rows(transport, _transport(rig, collections, transport, storm_rates, seconds,
+                                                    responder_vars or {}))
             except Exception as exc:  # report it and go on with the other transport
                 rows.append([transport, f"failed: {type(exc).__name__}: {exc}"[:300], *[""] * (len(COLUMNS) - 2)])
     finally:
@@ -298,7 +301,8 @@ def run(quick: bool, rates: str | None = None) -> str:
         f"ansible-rulebook running the installed held_message_responder.yml (reply table of vars/demo.yml); {HELD} "
         f"held messages {SPACING:.0f} s apart in each {seconds:.0f} s storm of routine OS messages on the same "
         "partition; seconds from a held message's creation to its reply arriving at the console (hmcsim's clock). "
-        "Baseline: the same held messages without a storm, same run and rulebook process.", "",
+        "Baseline: the same held messages without a storm, same run and rulebook process."
+        + (f" Responder variables other than the shipped defaults: {responder_vars}." if responder_vars else ""), "",
         table(COLUMNS, rows), "",
         "to playbook: seconds from a held message's creation to the start of its reply playbook (ansible-playbook "
         "under ansible-rulebook): the way through the console or broker, the receiver, the source and the rules "

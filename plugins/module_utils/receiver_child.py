@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The receiver process that receiver_process.ReceiverProcess starts: one Receiver, relayed to the source.
 
-Run as ``python -m ...receiver_child FD LEVEL``: FD is its end of the socket pair, LEVEL the lowest log level
-the source shows. It answers the source's calls (connect, subscribe), each in a thread of its own so that a
-close is never stuck behind a connect that waits for the broker. The frames the triage keeps are sent at
+Run as ``python -m ...receiver_child FD LEVEL NICE``: FD is its end of the socket pair, LEVEL the lowest log
+level the source shows, NICE the CPU priority to lower itself to first (0: the source's; see cpu_priority). It
+answers the source's calls (connect, subscribe), each in a thread of its own so that a close is never stuck
+behind a connect that waits for the broker. The frames the triage keeps are sent at
 once; the notes of the ones it drops (drop_notes runs) are sent in batches, always before the next kept
 frame and the loss report, and at least every FLUSH_SECONDS, so that the source sees every notification in
 the order the broker sent it. Log records go to the source (which masks secrets again); the login and
@@ -23,10 +24,10 @@ import socket
 import sys
 import threading
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import log_secrets
+from ansible_collections.zhmc.notifications.plugins.module_utils import cpu_priority, log_secrets
 from ansible_collections.zhmc.notifications.plugins.module_utils.drop_notes import add_run
 from ansible_collections.zhmc.notifications.plugins.module_utils.process_channel import Channel, ChannelClosed
-from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import Receiver, ReceiverError
+from ansible_collections.zhmc.notifications.plugins.module_utils.receiver import LOG, Receiver, ReceiverError
 
 BATCH = 500
 """Dropped notifications told in one message at most (as drop_notes runs: a storm's are a few runs)."""
@@ -144,10 +145,14 @@ class Relay:
 
 def main(argv):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    nice = int(argv[3])
+    lowered = cpu_priority.lower(nice) if nice else []  # before any thread: they inherit it
     channel = Channel(socket.socket(fileno=int(argv[1])))
     root = logging.getLogger()
     root.setLevel(int(argv[2]))
     root.addHandler(_ForwardLogs(channel))
+    if lowered:
+        LOG.debug("receiver process %s: %s", os.getpid(), ", ".join(lowered))
     Relay(channel).serve()
     channel.close()
     os._exit(0)  # stomp.py's threads are not waited for: the connection is closed

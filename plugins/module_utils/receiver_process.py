@@ -54,16 +54,21 @@ def collection_root():
 
 
 class ReceiverProcess(BrokerEndpoint):
-    """receiver.Receiver's interface, with the connection in a child process (see the module docstring)."""
+    """receiver.Receiver's interface, with the connection in a child process (see the module docstring).
+
+    nice (0..19): the CPU priority the process lowers itself to before it reads anything (cpu_priority); 0
+    keeps the source's.
+    """
 
     def __init__(self, host, port, login, passcode, on_frame, on_lost, ca_certs=None, verify=True,
-                 heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None, triage=None, on_dropped=None):
+                 heartbeat=30.0, connect_timeout=30.0, receipt_timeout=None, triage=None, on_dropped=None, nice=0):
         require_stomp()
         super().__init__(host, port)
         self._settings = {"host": host, "port": self.port, "login": login, "passcode": passcode,
                           "ca_certs": ca_certs, "verify": verify, "heartbeat": heartbeat,
                           "connect_timeout": connect_timeout, "receipt_timeout": receipt_timeout, "triage": triage}
         self._connect_timeout = connect_timeout
+        self._nice = nice
         self._on_frame = on_frame
         self._on_lost = on_lost
         self._on_dropped = on_dropped
@@ -129,7 +134,7 @@ class ReceiverProcess(BrokerEndpoint):
         level = min(logging.getLogger(name).getEffectiveLevel() for name in CHILD_LOGGERS)
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", CHILD_MODULE, str(child_end.fileno()), str(level)],
+                [sys.executable, "-m", CHILD_MODULE, str(child_end.fileno()), str(level), str(self._nice)],
                 pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env,
                 start_new_session=True)  # a terminal's Ctrl-C goes to the source, which closes the process
         except OSError as err:

@@ -14,7 +14,7 @@ __metaclass__ = type  # noqa: UP001
 
 import math
 
-from ansible_collections.zhmc.notifications.plugins.module_utils import subscriptions
+from ansible_collections.zhmc.notifications.plugins.module_utils import cpu_priority, subscriptions
 from ansible_collections.zhmc.notifications.plugins.module_utils.connection import (
     apply_env_fallbacks,
     check_broker_login,
@@ -40,10 +40,11 @@ DEFAULTS = {
     "feedback_timeout": 30.0,
     "session_check": 60.0,
     "held_lookahead": None,
+    "receiver_nice": 0,
 }
 KNOWN = ("hmc_host", "hmc_auth", "hmc_timeouts", "stomp_port", "subscriptions", "filters", "heartbeat", "reconnect",
          "include_raw", "job_status", "max_body", "bcpii_heartbeat", "checkpoint", "feedback", "feedback_timeout",
-         "session_check", "held_lookahead")
+         "session_check", "held_lookahead", "receiver_nice")
 IGNORED = ("eda_feedback_queue",)
 """Arguments ansible-rulebook itself may add."""
 
@@ -99,6 +100,14 @@ def _checkpoint(value):
     return value.strip()
 
 
+def _nice(value):
+    """receiver_nice: a nice value 0..19 (0 keeps the source's priority)."""
+    nice = number(value, "receiver_nice", DEFAULTS["receiver_nice"], integer=True)
+    if nice > cpu_priority.MAX_NICE:
+        raise ValueError(f"option 'receiver_nice' must be a nice value 0..{cpu_priority.MAX_NICE}, got {value!r}")
+    return nice
+
+
 def _options(args):
     reject_unknown(set(args) - set(IGNORED), KNOWN, "arguments", noun="option")
     hmc_host, hmc_auth = apply_env_fallbacks(args.get("hmc_host"), args.get("hmc_auth"))
@@ -130,6 +139,7 @@ def _options(args):
                                    positive=True),
         "session_check": number(args.get("session_check"), "session_check", DEFAULTS["session_check"]),
         "held_lookahead": number(args.get("held_lookahead"), "held_lookahead", DEFAULTS["held_lookahead"]) or None,
+        "receiver_nice": _nice(args.get("receiver_nice")),
     }
 
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 
+from processes import receiver_children, scheduling
 from test_source_helpers import _ROOT, RunningSource, of_type, run, source_args, until_subscribed
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import EarlyFilter, Triage
@@ -24,24 +25,6 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.receiver_proces
 
 HELD_ONLY = {"types": ["os-message"], "held": True}
 STORM = 1500
-
-
-def receiver_children(parent):
-    """PIDs of parent's receiver processes (from /proc: their parent and command line)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == parent and b"receiver_child" in command:
-            found.append(int(entry))
-    return found
 
 
 def running(pid):
@@ -177,3 +160,24 @@ def test_no_receiver_process_outlives_a_killed_source(hmcsim):
     finally:
         source.kill()
         source.wait(10)
+
+
+def test_receiver_nice_lowers_only_the_receiver_process(hmcsim):
+    """receiver_nice 9: the receiver process and its autogroup run at nice 9, the source keeps its own; the
+    stream still flows. Without the option the process keeps the source's priority."""
+    subscriptions = {"os_messages": [{"cpc": "CPC1", "partitions": ["PART1"]}]}
+    own = scheduling(os.getpid())
+
+    async def scenario(args, code):
+        async with RunningSource(args) as source:
+            await until_subscribed(hmcsim, 2)
+            [child] = receiver_children(os.getpid())
+            await asyncio.to_thread(hmcsim.control.os_message, "PART1", f"{code} READ")
+            await source.wait_for(of_type("os-message", os_message__code=code))
+            return scheduling(child)
+
+    lowered = run(scenario(source_args(hmcsim, subscriptions, receiver_nice=9), "IEA000I"))
+    assert lowered == (9, 9 if own[1] is not None else None)
+    assert scheduling(os.getpid()) == own, "the source's own priority is unchanged"
+    default = run(scenario(source_args(hmcsim, subscriptions), "IEA001I"))
+    assert default[0] == own[0]

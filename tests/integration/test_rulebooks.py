@@ -6,6 +6,7 @@ the log text. One ansible-rulebook (a JVM) per rulebook; the light ones share a 
 """
 
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from processes import receiver_children, scheduling
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
@@ -135,12 +137,15 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
 def test_held_message_responder_answers_during_a_storm_its_stream_lags_behind(hmcsim_factory, collections, tmp_path):
     """IPL storm: hmcsim holds the STOMP stream for 20 s (a receiver that lags behind the storm) and a WTOR is
     written then. The responder's held_lookahead finds it through List OS Messages, so the reply reaches the
-    console while the stream is still held; when the stream brings the message, nothing is answered twice."""
+    console while the stream is still held; when the stream brings the message, nothing is answered twice.
+    The process that reads the storm runs at the responder's nice value 10, ansible-rulebook at its own."""
     sim = hmcsim_factory(scenario="minimal")
     options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES,
                "hmc_held_lookahead": 100}
     with rulebook("held_message_responder.yml", sim, collections, tmp_path / "run", **options) as (proc, tally):
         ds.wait_until_subscribed(sim.control, proc)
+        [receiver] = receiver_children(proc.pid)
+        assert scheduling(receiver)[0] == 10 and scheduling(proc.pid)[0] == scheduling(os.getpid())[0]
         sim.control.storm("LP01", 300, 15)
         time.sleep(3)  # the source sees LP01 storm (300 messages/s, looked ahead from 100)
         stalled = 20

@@ -66,3 +66,14 @@ def test_checkpoint_and_feedback_options():
 def test_checkpoint_and_feedback_errors(changes, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         parse(**changes)
+
+
+def test_receiver_nice():
+    assert parse()["receiver_nice"] == 0 and parse(receiver_nice="")["receiver_nice"] == 0
+    assert parse(receiver_nice="10")["receiver_nice"] == 10 and parse(receiver_nice=19)["receiver_nice"] == 19
+
+
+@pytest.mark.parametrize("value", [20, -1, "low", 2.5, True])
+def test_receiver_nice_errors(value):
+    with pytest.raises(ValueError, match=re.escape("option 'receiver_nice' must be")):
+        parse(receiver_nice=value)

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function  # noqa: UP010
 __metaclass__ = type  # noqa: UP001
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -282,6 +283,16 @@ options:
       - Each held message still comes once (its later stream copy is dropped), but it may come before routine
         messages with lower sequence numbers. Unset or 0 (the default) turns this off.
     type: float
+  receiver_nice:
+    description:
+      - CPU priority (a nice value, 0 to 19) of the process that reads the broker connection, so that reading
+        a storm of notifications the filters drop yields the CPU to the playbooks the kept events start.
+      - The process raises its nice value and, on Linux with autogroups, its session's (it runs in a session of
+        its own); both need no privilege. What cannot be changed stays as it is (logged at debug level).
+      - Nothing is lost while it waits, the broker keeps what it has not read. 0 (the default) keeps the
+        source's priority. The held message responder sets 10.
+    type: int
+    default: 0
   bcpii_heartbeat:
     description: Expected interval of BCPii console-heartbeat notifications in seconds; heartbeat-missed is
       emitted after 1.5 intervals without one. 0 disables the check.
@@ -406,7 +417,7 @@ async def main(queue, args):
     # and ansible-runner, not in their process (see receiver_process.py).
     stream = NotificationStream(client, stream_options, output.put, userid=connection["userid"],
                                 password=connection["password"], owns_session=True,
-                                receiver_factory=ReceiverProcess)
+                                receiver_factory=functools.partial(ReceiverProcess, nice=options["receiver_nice"]))
     side = asyncio.ensure_future(output.run())
     try:
         await stream.run()
