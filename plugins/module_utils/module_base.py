@@ -92,15 +92,20 @@ def uri_kind(uri):
     return None
 
 
+def checked_uri_kind(task):
+    """The kind of the uri option's resource; fails the task, before any request, on a foreign URI."""
+    kind = uri_kind(task.params["uri"])
+    if kind is None:
+        task.fail(f"uri: {task.params['uri']!r} is not the URI of a partition or an LPAR")
+    return kind
+
+
 def locate_guest(task):
     """(uri, kind, properties) of the partition or LPAR that the options cpc_name + name + resource_type, or
     uri, name (modules that act on one partition or LPAR declare these options); fails on a foreign URI."""
     params = task.params
     if params.get("uri"):
-        kind = uri_kind(params["uri"])
-        if kind is None:
-            task.fail(f"uri: {params['uri']!r} is not the URI of a partition or an LPAR")
-        return params["uri"], kind, task.client.get_properties(params["uri"])
+        return params["uri"], checked_uri_kind(task), task.client.get_properties(params["uri"])
     guest = task.client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
     return guest["object-uri"], guest["kind"], task.client.get_properties(guest["object-uri"])
 
@@ -163,7 +168,7 @@ class HmcTask:
         try:
             result = perform(self)
         except HmcError as err:
-            self.fail(self._explain(err))
+            self.fail(self.explain(err))
         except BaseException:
             self._close()
             raise
@@ -173,7 +178,7 @@ class HmcTask:
             result.pop("diff", None)
         self.module.exit_json(**scrub(result, secrets))
 
-    def _explain(self, err):
+    def explain(self, err):
         """The error text, with a hint when a given session ended and could not be renewed."""
         if err.is_session_expired and not self.client.can_relogon:
             return (f"{err} (the session in hmc_auth.session_id has ended, for example because the console "

@@ -21,22 +21,8 @@ author:
   - zhmc.notifications developers (@zhmc-notifications)
 extends_documentation_fragment:
   - zhmc.notifications.connection
+  - zhmc.notifications.guest
 options:
-  cpc_name:
-    description: The name of the CPC the partition or LPAR belongs to.
-    type: str
-    required: true
-  name:
-    description: The exact name of the partition or LPAR.
-    type: str
-    required: true
-  resource_type:
-    description:
-      - V(partition) for a partition of a CPC in DPM mode, V(lpar) for an LPAR of a CPC in classic mode.
-      - V(auto) takes the type from the mode of the CPC.
-    type: str
-    choices: [auto, partition, lpar]
-    default: auto
   command:
     description:
       - The command text, sent as is. It must be one line - text with a control character (a line break, a tab
@@ -83,6 +69,9 @@ notes:
     afterwards (for example while reading the OS messages for O(wait_for)); do not send the command again
     without looking at what it did.
   - Message sequence numbers wrapping around while waiting are not handled; such a wait ends with a timeout.
+  - With O(uri) the command is sent without looking the partition or LPAR up first (two requests fewer, the
+    way the held message responder answers a WTOR); a URI the console does not know fails the task with the
+    console's error, and nothing is sent.
 """
 
 EXAMPLES = r"""
@@ -97,12 +86,11 @@ EXAMPLES = r"""
     wait_timeout: 30
   register: time_display
 
-- name: Reply U to the held message of an event
+- name: Reply U to the held message of an event (the event names the system by its URI)
   zhmc.notifications.os_command:
     hmc_host: "{{ hmc_session.hmc_host }}"
     hmc_auth: "{{ hmc_session.hmc_auth }}"
-    cpc_name: "{{ ansible_eda.event.hmc.resource.cpc }}"
-    name: "{{ ansible_eda.event.hmc.resource.name }}"
+    uri: "{{ ansible_eda.event.hmc.resource.uri }}"
     reply_id: "{{ ansible_eda.event.hmc.os_message.reply_id }}"
     reply: U
 """
@@ -152,9 +140,12 @@ import time  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import describe  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_errors import HmcError  # noqa: E402
 from ansible_collections.zhmc.notifications.plugins.module_utils.module_base import (  # noqa: E402
-    RESOURCE_TYPE_OPTION,
+    GUEST_OPTIONS,
+    GUEST_RULES,
     HmcTask,
+    checked_uri_kind,
     guest_kind,
+    locate_guest,
 )
 from ansible_collections.zhmc.notifications.plugins.module_utils.os_command_text import (  # noqa: E402
     command_text,
@@ -198,6 +189,20 @@ def wait_for_message(task, guest, pattern, after, seen):
         time.sleep(params["wait_interval"])
 
 
+def target(task):
+    """{"object-uri", "name"} of the partition or LPAR to send to. A given uri is taken as it is (a reply to a
+    held message one look-up sooner; the console refuses a URI it does not know), except in check mode, which
+    sends nothing and so must check that the target exists."""
+    params = task.params
+    if params["uri"] and not task.check_mode:
+        checked_uri_kind(task)
+        return {"object-uri": params["uri"], "name": None}
+    if params["uri"]:
+        uri, _kind, properties = locate_guest(task)
+        return {"object-uri": uri, "name": properties.get("name")}
+    return task.client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
+
+
 def perform(task):
     params = task.params
     try:
@@ -206,12 +211,15 @@ def perform(task):
         task.fail(str(err), changed=False, sent=False)
     pattern = compile_wait_for(task) if params["wait_for"] is not None else None
     client = task.client
-    guest = client.select_guests(params["cpc_name"], guest_kind(params["resource_type"]), [params["name"]])[0]
+    guest = target(task)
     result = {"changed": True, "command": text, "sent": False}
     if task.check_mode:
         return result
     after = last_sequence_number(client, guest) if pattern else None
-    client.send_os_command(guest["object-uri"], text, priority=params["priority"], name=guest["name"])
+    try:
+        client.send_os_command(guest["object-uri"], text, priority=params["priority"], name=guest["name"])
+    except HmcError as err:
+        task.fail(task.explain(err), **result)  # sent false: the console did not take it
     result["sent"] = True
     if pattern:
         messages = []
@@ -231,9 +239,7 @@ def perform(task):
 def main():
     HmcTask(
         {
-            "cpc_name": {"type": "str", "required": True},
-            "name": {"type": "str", "required": True},
-            "resource_type": RESOURCE_TYPE_OPTION,
+            **GUEST_OPTIONS,
             "command": {"type": "str"},
             "reply_id": {"type": "str"},
             "reply": {"type": "str"},
@@ -242,9 +248,9 @@ def main():
             "wait_timeout": {"type": "int", "default": 60},
             "wait_interval": {"type": "float", "default": 1.0},
         },
-        mutually_exclusive=[("command", "reply_id")],
-        required_one_of=[("command", "reply_id")],
-        required_together=[("reply_id", "reply")],
+        mutually_exclusive=[("command", "reply_id"), *GUEST_RULES["mutually_exclusive"]],
+        required_one_of=[("command", "reply_id"), *GUEST_RULES["required_one_of"]],
+        required_together=[("reply_id", "reply"), *GUEST_RULES["required_together"]],
     ).run(perform)
 
 

@@ -113,3 +113,16 @@ def test_session_reuse_shows_no_secret_even_at_vvv(hmcsim, tmp_path):
         assert secret not in output
     assert hmcsim.control.sessions() == []
     assert [reg["owner-id"] for reg in hmcsim.control.bcpii_registrations()] == ["eda"]
+
+
+def test_os_command_by_uri_sends_only_what_it_should(hmcsim, tmp_path):
+    """uri instead of cpc_name and name: the reply goes out; check mode, an unknown or foreign URI and a URI
+    together with a name send nothing."""
+    hmcsim.control.os_message("LP01", "*07 IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'.", held=True,
+                              reply_id="07")
+    uri = next(r["object-uri"] for r in hmcsim.control.resources() if r["name"] == "LP01")
+    run_playbook("os_command_uri.yml", hmcsim, tmp_path, lp01_uri=uri,
+                 hmc_auth={"userid": "operator", "password": PASSWORD, "ca_certs": hmcsim.ca_file})
+    assert [c["text"] for c in hmcsim.control.os_commands()] == ["R 07,U"]
+    assert held_reply_ids(hmcsim, "LP01") == []
+    assert hmcsim.control.sessions() == []
