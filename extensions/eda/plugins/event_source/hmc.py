@@ -289,8 +289,9 @@ options:
         a storm of notifications the filters drop yields the CPU to the playbooks the kept events start.
       - The process raises its nice value and, on Linux with autogroups, its session's (it runs in a session of
         its own); both need no privilege. What cannot be changed stays as it is (logged at debug level).
-      - Nothing is lost while it waits, the broker keeps what it has not read. 0 (the default) keeps the
-        source's priority. The held message responder sets 10.
+      - Nothing is lost while it waits, the broker keeps what it has not read, but everything it reads comes
+        later while the machine is full, a held message too. Use it together with O(held_lookahead), which
+        brings held messages past a lagging stream. 0 (the default) keeps the source's priority.
     type: int
     default: 0
   bcpii_heartbeat:
