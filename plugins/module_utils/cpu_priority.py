@@ -22,7 +22,7 @@ MAX_NICE = 19
 
 
 def lower(nice, autogroup=AUTOGROUP):
-    """Raise this process's nice value, and its autogroup's, to nice (1..19), never above what it already has.
+    """Raise this process's nice value, and its autogroup's, to nice (1..19); one it already has above that stays.
 
     Call it before any thread starts: a thread takes the nice value of the thread that starts it. Returns what
     was set, for the log ("nice 10", "autogroup nice 10"), a part that could not be set with the reason.
