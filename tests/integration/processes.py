@@ -3,6 +3,12 @@
 import os
 
 
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (the state first); OSError when it is gone."""
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()
+
+
 def receiver_children(parent):
     """PIDs of parent's receiver processes (from /proc: their parent and command line)."""
     found = []
@@ -10,8 +16,7 @@ def receiver_children(parent):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            ppid = int(stat_fields(entry)[1])
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
                 command = handle.read()
         except (OSError, IndexError, ValueError):
@@ -21,10 +26,17 @@ def receiver_children(parent):
     return found
 
 
+def running(pid):
+    """Whether the process exists and is not a zombie."""
+    try:
+        return stat_fields(pid)[0] != "Z"
+    except OSError:
+        return False
+
+
 def scheduling(pid):
     """(nice value, autogroup nice value or None) of a process, from /proc."""
-    with open(f"/proc/{pid}/stat") as handle:
-        nice = int(handle.read().rsplit(")", 1)[1].split()[16])
+    nice = int(stat_fields(pid)[16])
     try:
         with open(f"/proc/{pid}/autogroup") as handle:
             return nice, int(handle.read().split()[-1])

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from processes import receiver_children, scheduling
+from processes import receiver_children, running, scheduling
 from test_source_helpers import _ROOT, RunningSource, of_type, run, source_args, until_subscribed
 
 from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import EarlyFilter, Triage
@@ -25,14 +25,6 @@ from ansible_collections.zhmc.notifications.plugins.module_utils.receiver_proces
 
 HELD_ONLY = {"types": ["os-message"], "held": True}
 STORM = 1500
-
-
-def running(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def wait_for(what, predicate, timeout=20.0):
