@@ -27,11 +27,11 @@ def lower(nice, autogroup=AUTOGROUP):
     Call it before any thread starts: a thread takes the nice value of the thread that starts it. Returns what
     was set, for the log ("nice 10", "autogroup nice 10"), a part that could not be set with the reason.
     """
-    target = max(nice, os.nice(0))
+    current = os.nice(0)
+    target = max(nice, current)
     done = []
     try:
-        os.nice(target - os.nice(0))
-        done.append(f"nice {os.nice(0)}")
+        done.append(f"nice {os.nice(target - current)}")
     except OSError as err:
         done.append(f"nice not changed: {err.strerror or err}")
     try:
