@@ -35,10 +35,15 @@ def running(pid):
 
 
 def scheduling(pid):
-    """(nice value, autogroup nice value or None) of a process, from /proc."""
+    """(nice value, autogroup nice value or None) of a process, from /proc.
+
+    None without autogroups (no such file) and for a process in the kernel's default group, which has no
+    autogroup of its own: the file is empty then (PID 1, and what it starts without a new session, as a CI
+    runner may start the tests)."""
     nice = int(stat_fields(pid)[16])
     try:
         with open(f"/proc/{pid}/autogroup") as handle:
-            return nice, int(handle.read().split()[-1])
+            shown = handle.read().split()
     except FileNotFoundError:
         return nice, None
+    return nice, int(shown[-1]) if shown else None
