@@ -18,6 +18,7 @@ import time
 from processes import receiver_children, running, scheduling
 from test_source_helpers import _ROOT, RunningSource, of_type, run, source_args, until_subscribed
 
+from ansible_collections.zhmc.notifications.plugins.module_utils.cpu_priority import AUTOGROUP
 from ansible_collections.zhmc.notifications.plugins.module_utils.early_filter import EarlyFilter, Triage
 from ansible_collections.zhmc.notifications.plugins.module_utils.event_filters import source_filter
 from ansible_collections.zhmc.notifications.plugins.module_utils.hmc_client import HmcClient
@@ -170,7 +171,7 @@ def test_receiver_nice_lowers_only_the_receiver_process(hmcsim):
 
     lowered = run(scenario(source_args(hmcsim, subscriptions, receiver_nice=9), "IEA000I"))
     # the receiver runs in a session, so in an autogroup, of its own wherever the kernel has them
-    assert lowered == (9, 9 if os.path.exists("/proc/self/autogroup") else None)
+    assert lowered == (9, 9 if os.path.exists(AUTOGROUP) else None)
     assert scheduling(os.getpid()) == own, "the source's own priority is unchanged"
     default = run(scenario(source_args(hmcsim, subscriptions), "IEA001I"))
     assert default[0] == own[0]
