@@ -124,6 +124,9 @@ def test_sigkill_during_a_storm_loses_nothing_and_answers_once(hmcsim_factory, c
     document = yaml.safe_load(ds.installed_rulebook(collections, "held_message_responder.yml").read_text())
     source = document[0]["sources"][0]["zhmc.notifications.hmc"]
     source["filters"].pop("held")
+    # The look-ahead (on in the responder) would bring held messages ahead of the routine ones of this 120/s
+    # storm, out of the stream's order, which the checks below compare with the checkpoint's cursor.
+    source["held_lookahead"] = 0
     if feedback:
         source["feedback"] = True
     rulebook = tmp_path / "responder.yml"

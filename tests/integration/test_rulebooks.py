@@ -94,14 +94,14 @@ PAYROLL = "*05 IEF238D PAYROLL - REPLY DEVICE NAME OR 'CANCEL'."
 
 def test_held_message_responder(hmcsim_factory, collections, tmp_path):
     """Known held message answered once by reply id, an unknown one escalated, a repeat never answered. The
-    receiver process keeps the source's CPU priority (hmc_receiver_nice is off by default)."""
+    receiver process runs at nice 10, ansible-rulebook at its own (hmc_receiver_nice is 10 by default)."""
     sim = hmcsim_factory(scenario="minimal")
     options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES}
     state = tmp_path / "run1" / "state"
     with rulebook("held_message_responder.yml", sim, collections, tmp_path / "run1", **options) as (proc, tally):
         ds.wait_until_subscribed(sim.control, proc)
         [receiver] = receiver_children(proc.pid)
-        assert scheduling(receiver)[0] == scheduling(proc.pid)[0]
+        assert scheduling(receiver)[0] == 10 and scheduling(proc.pid)[0] == scheduling(os.getpid())[0]
         known = held_message(sim, "LP01", PAYROLL, "05")
         held_message(sim, "LP01", "*06 IXC102A XCF IS WAITING FOR SYSTEM SYS2 DEACTIVATION", "06")
         # A problem program's WTOR with the same code and text: not a system message, so escalated, not answered.
@@ -139,12 +139,11 @@ def test_held_message_responder(hmcsim_factory, collections, tmp_path):
 
 def test_held_message_responder_answers_during_a_storm_its_stream_lags_behind(hmcsim_factory, collections, tmp_path):
     """IPL storm: hmcsim holds the STOMP stream for 20 s (a receiver that lags behind the storm) and a WTOR is
-    written then. The responder's held_lookahead finds it through List OS Messages, so the reply reaches the
-    console while the stream is still held; when the stream brings the message, nothing is answered twice.
-    With hmc_receiver_nice 10 the process that reads the storm runs at nice 10, ansible-rulebook at its own."""
+    written then. The responder's held_lookahead (100 messages/s by default) finds it through List OS Messages,
+    so the reply reaches the console while the stream is still held; when the stream brings the message, nothing
+    is answered twice. The rulebook's defaults only: no look-ahead or priority variable is set."""
     sim = hmcsim_factory(scenario="minimal")
-    options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES,
-               "hmc_held_lookahead": 100, "hmc_receiver_nice": 10}
+    options = {"hmc_systems": [{"cpc": "CPC2", "lpars": ["LP01"]}], "held_message_replies": REPLIES}
     with rulebook("held_message_responder.yml", sim, collections, tmp_path / "run", **options) as (proc, tally):
         ds.wait_until_subscribed(sim.control, proc)
         [receiver] = receiver_children(proc.pid)
