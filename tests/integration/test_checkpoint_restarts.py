@@ -233,10 +233,18 @@ def _idle(sim, run):
     """No playbook of the run is answering (a reply makes the console write IEE600I) and the console wrote
     nothing for a second."""
     count = written(sim)
-    if any("ansible-playbook" in " ".join(child.cmdline()) for child in _children(run.process.pid)):
+    if any("ansible-playbook" in _command_line(child) for child in _children(run.process.pid)):
         return False
     time.sleep(1)
     return written(sim) == count
+
+
+def _command_line(process):
+    """The process's command line; empty once it has ended (a child listed a moment ago can be gone now)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return ""
 
 
 def _children(pid):
